@@ -1,0 +1,79 @@
+"""The ``lim-analysis`` command line."""
+
+import argparse
+import logging
+import sys
+
+from lim_analysis import __version__
+
+log = logging.getLogger("lim_analysis")
+
+
+def _cmd_build(args) -> int:
+    from lim_analysis.book import BookBuildError, build_book
+
+    try:
+        index = build_book(
+            args.root, execute=not args.no_execute, clean=args.clean, quiet=args.quiet
+        )
+    except BookBuildError as error:
+        print(f"lim-analysis build: {error}", file=sys.stderr)
+        return 1
+    print(index)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lim-analysis",
+        description=(
+            "Thermodynamic update-energy bounds beside itemised system energy: "
+            "build the book and rerun its chapters."
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    parser.add_argument(
+        "-q", "--quiet-log", action="store_true", help="log only warnings and errors"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    build = commands.add_parser(
+        "build",
+        help="execute the notebooks and build the HTML book",
+        description=(
+            "Execute every chapter (cached: unchanged notebooks are not rerun) and "
+            "build the HTML book into book/_build/html. Fails on any cell error or "
+            "Sphinx warning. Prints the path of index.html."
+        ),
+    )
+    build.add_argument(
+        "--no-execute", action="store_true", help="build without running the notebooks"
+    )
+    build.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove book/_build (HTML and execution cache) before building",
+    )
+    build.add_argument(
+        "--root", default=None, help="repository to build from (default: this clone)"
+    )
+    build.add_argument("--quiet", action="store_true", help="less Sphinx output")
+    build.set_defaults(handler=_cmd_build)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet_log else logging.INFO,
+        format="lim-analysis: %(message)s",
+    )
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
