@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    for add_commands in _COMMAND_GROUPS:
+        add_commands(commands)
+    return parser
 
+
+def _add_build_command(commands) -> None:
     build = commands.add_parser(
         "build",
         help="execute the notebooks and build the HTML book",
@@ -62,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--quiet", action="store_true", help="less Sphinx output")
     build.set_defaults(handler=_cmd_build)
-    return parser
+
+
+# Each group adds its subcommands to the parser; a handler returns the exit
+# code (0 success, 1 failed run, 2 bad input).
+_COMMAND_GROUPS = [_add_build_command]
 
 
 def main(argv=None) -> int:
