@@ -29,7 +29,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pint
 import yaml
@@ -39,35 +39,6 @@ from lim_analysis import bounds
 from lim_analysis.components import ComponentModelError, action_cost
 
 log = logging.getLogger(__name__)
-
-#: The two parts of a system's energy.
-PARTS = ("core", "peripheral")
-
-#: The kinds an item can be, in the order reports list them.
-KINDS = (
-    "array_update",
-    "array_read",
-    "adc",
-    "dac",
-    "calibration",
-    "write_verify",
-    "data_movement",
-    "control",
-    "other",
-)
-
-#: How a number in a ledger was obtained (the labels of ``data/README.md``,
-#: plus ``assumption`` for a value chosen by the ledger's author).
-PROVENANCES = ("paper", "library", "second-hand", "derived", "assumption")
-
-#: Diffusion time across a memory cell's double well used when a workload
-#: gives none [s]. A reconstructed device parameter, not a measured one.
-DEFAULT_DIFFUSION_TIME_S = 1e-9
-
-#: The energy keyword that stands for the bound of one parameter update.
-BOUND_KEYWORD = "bound"
-
-_UNITS = pint.UnitRegistry()
 
 Part = Literal["core", "peripheral"]
 Kind = Literal[
@@ -81,7 +52,26 @@ Kind = Literal[
     "control",
     "other",
 ]
+#: How a number in a ledger was obtained (the labels of ``data/README.md``,
+#: plus ``assumption`` for a value chosen by the ledger's author).
 Provenance = Literal["paper", "library", "second-hand", "derived", "assumption"]
+
+#: The two parts of a system's energy.
+PARTS = get_args(Part)
+
+#: The kinds an item can be, in the order reports list them.
+KINDS = get_args(Kind)
+
+PROVENANCES = get_args(Provenance)
+
+#: Diffusion time across a memory cell's double well used when a workload
+#: gives none [s]. A reconstructed device parameter, not a measured one.
+DEFAULT_DIFFUSION_TIME_S = 1e-9
+
+#: The energy keyword that stands for the bound of one parameter update.
+BOUND_KEYWORD = "bound"
+
+_UNITS = pint.UnitRegistry()
 
 
 class LedgerError(ValueError):
@@ -640,14 +630,24 @@ def workload_bound_J(workload: Workload) -> float:
     -------
     float
         ``n_parameters * updates_per_parameter`` times the bound of one
-        update of ``precision_bits`` bits at ``temperature_K``.
+        update (:func:`lim_analysis.bounds.update_bound_J`) that erases
+        ``precision_bits`` bits in ``update_time_s`` at ``temperature_K``,
+        with the workload's ``diffusion_time_s``.
 
     Notes
     -----
-    Each update is taken as an overwrite that erases ``precision_bits``
-    bits, n k_B T ln 2 per update; the finite-time excess is not included.
+    Each update is taken as an overwrite: it erases all ``precision_bits``
+    bits, k_B T (ln 2 + tau_D / (2 tau)) per bit (reconstructed finite-time
+    bound). An incremental update that erases fewer bits has a lower
+    bound; a ledger of such a design should set ``precision_bits`` to the
+    bits an update erases.
     """
-    per_update_J = bounds.overwrite_J(workload.precision_bits, workload.temperature_K)
+    per_update_J = bounds.update_bound_J(
+        workload.precision_bits,
+        workload.update_time_s,
+        workload.diffusion_time_s,
+        workload.temperature_K,
+    )
     return workload.n_parameters * workload.updates_per_parameter * per_update_J
 
 
@@ -717,11 +717,12 @@ def loads(text: str, path: str = "<ledger>") -> Ledger:
     items = _validate_items(raw_items, path, problems)
 
     names = workload.names() if workload is not None else None
+    known = _known_names(document.get("workload"))
     evaluated = []
     for index, item in items:
         where = f"{path}: item {item.name!r} (items[{index}])"
         energy = _item_energy(item, workload, where, problems)
-        count = _item_count(item, names, where, problems)
+        count = _item_count(item, names, known, where, problems)
         if energy is None or count is None:
             continue
         per_event_J, latency_s = energy
@@ -828,9 +829,27 @@ def _item_energy(item: Item, workload, where, problems):
     return parse_quantity(item.energy, "[energy]", "an energy"), latency_s
 
 
-def _item_count(item: Item, names, where, problems):
+def _known_names(raw_workload) -> set[str]:
+    """Names a count may use, read from a workload that may be invalid."""
+    known = set(Workload.model_fields) - {"name", "convergence", "notes"}
+    if isinstance(raw_workload, dict):
+        variables = raw_workload.get("variables")
+        if isinstance(variables, dict):
+            known |= {str(key) for key in variables}
+    return known
+
+
+def _item_count(item: Item, names, known, where, problems):
     if names is None:
+        # The workload is invalid: still report names no workload defines.
         if isinstance(item.count, str):
+            unknown = sorted(expression_names(item.count) - known)
+            if unknown:
+                problems.append(
+                    f"{where}, field 'count': unknown name "
+                    f"{', '.join(repr(n) for n in unknown)} in {item.count!r} "
+                    f"(got {item.count!r})"
+                )
             return None
         return float(item.count)
     try:
