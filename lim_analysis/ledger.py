@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import numpy as np
 import pint
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lim_analysis import bounds
 from lim_analysis.components import ComponentModelError, action_cost
+from lim_analysis.paths import data_dir
 
 log = logging.getLogger(__name__)
 
@@ -543,6 +545,47 @@ class Ledger:
         )
         return Ledger(self.path, self.workload, items, self.bound_J)
 
+    def waterfall(self) -> list[tuple[str, float]]:
+        """Steps from the bound to the total [J]: the bound, the core's
+        excess over it, then each peripheral kind with energy, largest
+        first. The steps sum to the total."""
+        peripheral = {
+            kind: math.fsum(
+                i.energy_J
+                for i in self.items
+                if i.part == "peripheral" and i.kind == kind
+            )
+            for kind in KINDS
+        }
+        steps = [("bound", self.bound_J), ("core - bound", self.core_J - self.bound_J)]
+        steps += sorted(
+            ((kind, e) for kind, e in peripheral.items() if e > 0),
+            key=lambda step: -step[1],
+        )
+        return steps
+
+    def translation_ratio_at_adc_share(self, adc_share, core_scale: float):
+        """Translation ratio if the ADC took ``adc_share`` of the total.
+
+        The energy outside the ADC items keeps this ledger's composition:
+        its core fraction f stays fixed, so the core share is
+        (1 - adc_share) f and the ratio follows :func:`translation_ratio`.
+
+        Parameters
+        ----------
+        adc_share : float or array_like
+            ADC share of the total energy, in [0, 1).
+        core_scale : float
+            Factor k on the core's energy.
+        """
+        non_adc_J = math.fsum(i.energy_J for i in self.items if i.kind != "adc")
+        core_non_adc_J = math.fsum(
+            i.energy_J for i in self.items if i.kind != "adc" and i.part == "core"
+        )
+        fraction = core_non_adc_J / non_adc_J if non_adc_J > 0 else 0.0
+        share = np.asarray(adc_share, dtype=float)
+        return translation_ratio((1.0 - share) * fraction, core_scale)
+
 
 def sensitivity(core_J, peripheral_J, core_scale, bound_J=0.0) -> Sensitivity:
     """Translation of a core scaled by ``core_scale`` into the total.
@@ -586,8 +629,6 @@ def translation_ratio(core_share, core_scale):
     float or numpy.ndarray
         1 / (k c + 1 - c).
     """
-    import numpy as np
-
     share = np.asarray(core_share, dtype=float)
     if np.any(~np.isfinite(share) | (share < 0) | (share > 1)):
         raise ValueError(f"core_share must lie in [0, 1], got {core_share!r}")
@@ -660,6 +701,17 @@ def bound_per_update_J(workload: Workload) -> float:
 
 # --------------------------------------------------------------------------
 # Loading and checking.
+
+
+def resolve(name) -> Path:
+    """The path of a ledger file: ``name`` itself if it exists or is
+    absolute, otherwise ``name`` inside the data folder (so that
+    ``"ledgers/vgg8-cifar10-sar-adc.yaml"`` finds a shipped ledger from any
+    working directory)."""
+    path = Path(name)
+    if path.is_absolute() or path.exists():
+        return path
+    return data_dir() / path
 
 
 def load(path) -> Ledger:

@@ -13,6 +13,8 @@ COLORS = {
     "landauer": "#222222",
     "excess": "#7fb3d5",
     "core": "#1b6ca8",
+    "array_update": "#1b6ca8",
+    "array_read": "#85c1e9",
     "peripheral": "#d35400",
     "adc": "#d35400",
     "dac": "#e59866",
