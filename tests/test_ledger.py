@@ -476,20 +476,24 @@ def test_import_neurosim_writes_a_checked_ledger(tmp_path):
     assert book.workload.updates_per_parameter == 250 * 200
 
 
-def test_import_neurosim_refuses_to_overwrite(tmp_path):
-    output = tmp_path / "there.yaml"
-    output.write_text("keep\n")
-    result = run_cli(
+def import_small(source, *extra):
+    """Import a breakdown for a small network of 1e6 weights."""
+    return run_cli(
         "ledger",
         "import-neurosim",
-        str(BREAKDOWN),
-        "-o",
-        str(output),
+        str(source),
+        *extra,
         "--n-parameters",
         "1e6",
         "--updates-per-epoch",
         "10",
     )
+
+
+def test_import_neurosim_refuses_to_overwrite(tmp_path):
+    output = tmp_path / "there.yaml"
+    output.write_text("keep\n")
+    result = import_small(BREAKDOWN, "-o", str(output))
     assert result.returncode == 2
     assert output.read_text() == "keep\n"
 
@@ -501,15 +505,7 @@ def test_import_neurosim_rejects_a_damaged_file(tmp_path):
     lines[6] = ",".join(fields)
     damaged = tmp_path / "damaged.csv"
     damaged.write_text("\n".join(lines) + "\n")
-    result = run_cli(
-        "ledger",
-        "import-neurosim",
-        str(damaged),
-        "--n-parameters",
-        "1e6",
-        "--updates-per-epoch",
-        "10",
-    )
+    result = import_small(damaged)
     assert result.returncode == 2
     assert "damaged.csv, line 7, column 'Weight_update_energy(J)'" in result.stderr
     assert "'lots'" in result.stderr
