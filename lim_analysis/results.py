@@ -81,3 +81,14 @@ def write_results(output_dir, results: dict) -> Path:
     path = write_json_atomic(Path(output_dir) / "results.json", results)
     log.info("wrote %s", path)
     return path
+
+
+def glue_number(name: str, value) -> None:
+    """Make ``value`` available to the page's prose as ``{glue:text}`name```.
+
+    numpy scalars are turned into Python numbers first, so that format specs
+    such as ``:.3g`` work in the text.
+    """
+    from myst_nb import glue
+
+    glue(name, to_jsonable(value), display=False)

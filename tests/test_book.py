@@ -94,7 +94,7 @@ def test_mathjax_is_served_from_the_book(built_book):
 
 def test_chapters_show_their_executed_figures(built_book):
     page = (built_book / "notebooks" / "bounds.html").read_text(encoding="utf-8")
-    assert 'id="fig-landauer-temperature"' in page
+    assert 'id="fig-update-energy-time"' in page
     assert re.search(r'<img[^>]+src="[^"]+\.png"', page)
 
 
