@@ -74,6 +74,15 @@ def _add_build_command(commands) -> None:
 _COMMAND_GROUPS = [_add_build_command]
 
 
+def _add_ledger_commands(commands) -> None:
+    from lim_analysis.ledger_cli import add_commands
+
+    add_commands(commands)
+
+
+_COMMAND_GROUPS.append(_add_ledger_commands)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ them: it caches results, which are deterministic, and turns the library's
 errors into ``ValueError`` messages that name the component.
 """
 
+import contextlib
 import functools
 import json
 import logging
@@ -110,9 +111,10 @@ def _cached_cost(key) -> ActionCost:
 
     component, attributes, action, arguments = key
     try:
-        cost = hwcomponents.get_action_cost(
-            component, json.loads(attributes), action, json.loads(arguments)
-        )
+        with _quiet_root_logger():
+            cost = hwcomponents.get_action_cost(
+                component, json.loads(attributes), action, json.loads(arguments)
+            )
     except Exception as error:  # the library raises several unrelated types
         reason = _first_reason(str(error))
         raise ComponentModelError(
@@ -122,6 +124,18 @@ def _cached_cost(key) -> ActionCost:
     latency = cost.latency if cost.latency is not None else float("nan")
     log.debug("%s.%s %s: %.4g J", component, action, attributes, cost.energy)
     return ActionCost(energy_J=float(cost.energy), latency_s=float(latency))
+
+
+@contextlib.contextmanager
+def _quiet_root_logger():
+    """Hold back hwcomponents' step-by-step INFO lines, sent to the root logger."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _first_reason(message: str) -> str:
