@@ -9,9 +9,9 @@ once, as a reader would, and these are checked:
 - it loads with no console error, no uncaught script error, no failed
   request, and no request to any host but the local server (such requests
   are blocked, never sent);
-- its equations are typeset by MathJax (no raw ``$$`` or ``\\(`` left in
-  the text, no MathJax error), and a chapter whose source has maths shows
-  typeset maths;
+- its equations are typeset by MathJax (no raw ``$$``, ``\\(`` or other
+  TeX left in the text outside code, no MathJax error), and a chapter whose
+  source has maths shows typeset maths;
 - every image has loaded and has alt text of its own (not the file name
   that docutils puts in when a figure has none);
 - every link inside the book points to a page that exists, and to an
@@ -39,6 +39,13 @@ root. When that script cannot install it, it writes the reason to
   its reason. CI therefore cannot lose these tests silently.
 
 Playwright's own browser download is never used.
+
+Limitations
+-----------
+Links to other hosts are allowed on a page but not followed (the tests run
+offline). Chapters are the ``file`` entries of the table of contents;
+``glob`` and ``url`` entries would need adding to ``_toc_files``. Console
+warnings are not failures, only errors.
 """
 
 import functools
@@ -550,15 +557,15 @@ def test_every_chapter_has_a_screenshot(
     tour, chapters, screenshot_dir, record_property
 ):
     shots = [_screenshot(screenshot_dir, path) for path in chapters]
+    record_property(
+        "summary", f"browser screenshots of {len(shots)} chapters: {screenshot_dir}"
+    )
     missing = [str(shot) for shot in shots if not shot.is_file()]
     assert not missing, f"screenshots not written: {missing}"
     for shot in shots:
         pixels = mpimg.imread(shot)[..., :3]
         assert pixels.shape[1] == VIEWPORT["width"], (shot, pixels.shape)
         assert pixels.max() - pixels.min() > 0.25, f"{shot} is blank"
-    record_property(
-        "summary", f"browser screenshots of {len(shots)} chapters: {screenshot_dir}"
-    )
 
 
 @pytest.mark.parametrize(
