@@ -103,3 +103,18 @@ def test_pages_name_no_live_kernel_service(built_book):
         text = page.read_text(encoding="utf-8", errors="replace").lower()
         for marker in ("unpkg.com", "thebe_js_url", "binderoptions", "mybinder"):
             assert marker not in text, (page.name, marker)
+
+
+def test_survey_chapter_shows_its_figures(built_book):
+    page = (built_book / "notebooks" / "survey.html").read_text(encoding="utf-8")
+    for name in (
+        "fig-adc-share",
+        "fig-share-implication",
+        "fig-adc-energy-resolution",
+        "fig-write-verify-iterations",
+        "fig-write-verify-spread",
+        "fig-calibration-interval",
+    ):
+        assert f'id="{name}"' in page, name
+    assert len(re.findall(r'<img[^>]+src="[^"]+\.png"', page)) >= 6
+    assert "Hong et al. 2025" in page
