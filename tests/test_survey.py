@@ -53,6 +53,11 @@ def test_the_note_column_is_optional(tmp_path):
         (GOOD.replace(",%,", ",furlongs_per_fortnight,"), "unit", "not a unit"),
         (GOOD.replace("79.8", "112.0"), "value", "within [0, 1]"),
         (GOOD.replace(",%,", ",pJ,"), "unit", "a share must be"),
+        (
+            GOOD.replace("adc_energy_share,79.8,%", "best_fom,189.2,dB"),
+            "unit",
+            "logarithmic",
+        ),
         (GOOD.replace(",paper,", ",hearsay,"), "provenance", "must be one of"),
         (GOOD.replace("hong2025", "nobody2099"), "source", "references.bib"),
         (GOOD.replace("Fig. 7", " "), "locator", "empty field"),
