@@ -210,6 +210,14 @@ def _check_row(path: Path, number: int, record: dict, keys) -> SurveyRow:
         AssertionError,
     ):
         fail("unit", "not a unit pint can read")
+    doubled = UNITS.Quantity(2.0, unit).to_base_units().magnitude
+    single = UNITS.Quantity(1.0, unit).to_base_units().magnitude
+    if not math.isclose(doubled, 2.0 * single, rel_tol=1e-12):
+        fail(
+            "unit",
+            "a logarithmic or offset unit (dB, degC) does not convert "
+            "proportionally; store the number as 'dimensionless' with a note",
+        )
     if is_share(quantity, unit):
         if not si.dimensionless:
             fail("unit", "a share must be '%' or 'dimensionless'")

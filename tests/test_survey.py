@@ -53,6 +53,11 @@ def test_the_note_column_is_optional(tmp_path):
         (GOOD.replace(",%,", ",furlongs_per_fortnight,"), "unit", "not a unit"),
         (GOOD.replace("79.8", "112.0"), "value", "within [0, 1]"),
         (GOOD.replace(",%,", ",pJ,"), "unit", "a share must be"),
+        (
+            GOOD.replace("adc_energy_share,79.8,%", "best_fom,189.2,dB"),
+            "unit",
+            "logarithmic",
+        ),
         (GOOD.replace(",paper,", ",hearsay,"), "provenance", "must be one of"),
         (GOOD.replace("hong2025", "nobody2099"), "source", "references.bib"),
         (GOOD.replace("Fig. 7", " "), "locator", "empty field"),
@@ -218,3 +223,40 @@ def test_data_readme_documents_every_column(repo):
             assert set(next(csv.reader(handle))) <= set(
                 survey.REQUIRED_COLUMNS + survey.OPTIONAL_COLUMNS
             )
+
+
+@pytest.mark.slow
+def test_the_chapter_runs_with_papermill_and_writes_its_outputs(tmp_path, repo):
+    import json
+
+    import jupytext
+    import papermill
+
+    notebook = jupytext.read(repo / "notebooks" / "survey.md", fmt="md:myst")
+    declared = papermill.inspect_notebook(notebook)
+    assert {"seed", "n_devices", "tolerance_uS", "output_dir"} <= set(declared)
+    assert declared["n_devices"]["inferred_type_name"] == "int"
+    papermill.execute_notebook(
+        notebook,
+        str(tmp_path / "survey.ipynb"),
+        parameters={"output_dir": str(tmp_path), "n_devices": 4096, "seed": 3},
+        language="python",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["parameters"]["n_devices"] == 4096
+    assert results["adc_share"]["SAR ADC baseline"]["VGG8/CIFAR-10"] == 0.798
+    assert results["adc_share"]["adaptive memristor ADC"]["ResNet18/ImageNet"] == 0.146
+    assert results["write_verify_mean_iterations"] == pytest.approx(5.57, abs=0.25)
+    assert 0.88 < results["write_verify_within_10"] < 0.95
+    assert results["write_verify_energy_J_per_write"] > 0
+    for name in (
+        "fig-adc-share",
+        "fig-share-implication",
+        "fig-adc-energy-resolution",
+        "fig-write-verify-iterations",
+        "fig-write-verify-spread",
+        "fig-calibration-interval",
+    ):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
