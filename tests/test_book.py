@@ -94,7 +94,7 @@ def test_mathjax_is_served_from_the_book(built_book):
 
 def test_chapters_show_their_executed_figures(built_book):
     page = (built_book / "notebooks" / "bounds.html").read_text(encoding="utf-8")
-    assert 'id="fig-landauer-temperature"' in page
+    assert 'id="fig-update-energy-time"' in page
     assert re.search(r'<img[^>]+src="[^"]+\.png"', page)
 
 
@@ -103,3 +103,14 @@ def test_pages_name_no_live_kernel_service(built_book):
         text = page.read_text(encoding="utf-8", errors="replace").lower()
         for marker in ("unpkg.com", "thebe_js_url", "binderoptions", "mybinder"):
             assert marker not in text, (page.name, marker)
+
+
+def test_survey_chapter_shows_every_figure_it_declares(built_book, repo):
+    source = (repo / "notebooks" / "survey.md").read_text(encoding="utf-8")
+    declared = re.findall(r"^:\s+name: (fig-[\w-]+)", source, flags=re.M)
+    assert len(declared) >= 6
+    page = (built_book / "notebooks" / "survey.html").read_text(encoding="utf-8")
+    for name in declared:
+        assert f'id="{name}"' in page, name
+    assert len(re.findall(r'<img[^>]+src="[^"]+\.png"', page)) >= len(declared)
+    assert "Hong et al. 2025" in page
