@@ -23,11 +23,13 @@ The file format, field by field, is written out by :func:`template_text`
 """
 
 import ast
+import functools
+import json
 import logging
 import math
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -37,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lim_analysis import bounds
-from lim_analysis.components import ComponentModelError, action_cost
+from lim_analysis.components import action_cost
 from lim_analysis.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -345,6 +347,7 @@ class Item(BaseModel):
     kind: Kind
     energy: str | float | None = None
     model: ComponentModel | None = None
+    write_verify: dict[str, Any] | None = None
     count: float | str
     source: str = Field(min_length=1)
     provenance: Provenance | None = None
@@ -799,6 +802,10 @@ def loads(text: str, path: str = "<ledger>") -> Ledger:
     return ledger
 
 
+_ENERGY_SOURCES = ("energy", "model", "write_verify")
+_WRITE_VERIFY_KINDS = ("write_verify", "calibration")
+
+
 def _validate_workload(raw, path, problems) -> Workload | None:
     if raw is None:
         problems.append(f"{path}: the 'workload' section is missing")
@@ -844,11 +851,18 @@ def _validate_items(raw, path, problems) -> list[tuple[int, Item]]:
         except ValidationError as error:
             problems += [_describe(e, where, entry) for e in error.errors()]
             continue
-        sources = [key for key in ("energy", "model") if entry.get(key) is not None]
+        sources = [key for key in _ENERGY_SOURCES if entry.get(key) is not None]
         if len(sources) != 1:
             problems.append(
-                f"{where}: give exactly one of 'energy' or 'model', "
-                f"got {', '.join(sources) or 'neither'}"
+                f"{where}: give exactly one of 'energy', 'model' or "
+                f"'write_verify', got {', '.join(sources) or 'none'}"
+            )
+            continue
+        if item.write_verify is not None and item.kind not in _WRITE_VERIFY_KINDS:
+            problems.append(
+                f"{where}, field 'write_verify': only items of kind "
+                f"{' or '.join(_WRITE_VERIFY_KINDS)} may use the write-verify "
+                f"model (kind is {item.kind!r})"
             )
             continue
         items.append((index, item))
@@ -862,23 +876,66 @@ def _item_energy(item: Item, workload, where, problems):
         if item.latency is not None
         else float("nan")
     )
-    if item.model is not None:
-        spec = item.model
+    if item.model is not None or item.write_verify is not None:
+        field_name = "model" if item.model is not None else "write_verify"
         try:
-            cost = action_cost(
-                spec.component, spec.attributes, spec.action, spec.arguments
-            )
-        except ComponentModelError as error:
-            problems.append(f"{where}, field 'model': {error}")
+            energy_J, model_latency_s = _modelled_cost(item)
+        except ValueError as error:  # a ComponentModelError is a ValueError
+            problems.append(f"{where}, field {field_name!r}: {error}")
             return None
         if item.latency is None:
-            latency_s = cost.latency_s
-        return cost.energy_J, latency_s
+            latency_s = model_latency_s
+        return energy_J, latency_s
     if item.energy == BOUND_KEYWORD:
         if workload is None:
             return None
         return bound_per_update_J(workload), latency_s
     return parse_quantity(item.energy, "[energy]", "an energy"), latency_s
+
+
+def write_verify_result(spec: dict):
+    """Run the write-verify model for an item's ``write_verify`` mapping.
+
+    Parameters
+    ----------
+    spec : dict
+        Fields of :class:`lim_analysis.write_verify.WriteVerifyParams` to
+        change from their defaults, and optionally ``seed`` (default 0).
+
+    Returns
+    -------
+    lim_analysis.write_verify.WriteVerifyResult
+        Its ``energy_J_per_write`` is the item's energy per event.
+
+    Raises
+    ------
+    ValueError
+        On a key that is not a model parameter (named, with the valid ones)
+        or a value the model refuses.
+    """
+    from lim_analysis import write_verify
+
+    names = [f.name for f in fields(write_verify.WriteVerifyParams)]
+    unknown = sorted(set(spec) - set(names) - {"seed"})
+    if unknown:
+        raise ValueError(
+            f"unknown write-verify parameter {', '.join(map(repr, unknown))}; "
+            f"known: seed, {', '.join(names)}"
+        )
+    options = {key: value for key, value in spec.items() if key != "seed"}
+    seed = spec.get("seed", 0)
+    try:
+        return _simulate_write_verify(json.dumps(options, sort_keys=True), seed)
+    except TypeError as error:
+        raise ValueError(f"the write-verify model refuses {spec!r}: {error}") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _simulate_write_verify(options_json: str, seed):
+    from lim_analysis import write_verify
+
+    params = write_verify.WriteVerifyParams(**json.loads(options_json))
+    return write_verify.simulate(params, seed=seed)
 
 
 def _known_names(raw_workload) -> set[str]:
@@ -889,6 +946,16 @@ def _known_names(raw_workload) -> set[str]:
         if isinstance(variables, dict):
             known |= {str(key) for key in variables}
     return known
+
+
+def _modelled_cost(item: Item) -> tuple[float, float]:
+    """Energy [J] and latency [s] of one event from the item's model."""
+    if item.model is not None:
+        spec = item.model
+        cost = action_cost(spec.component, spec.attributes, spec.action, spec.arguments)
+        return cost.energy_J, cost.latency_s
+    result = write_verify_result(item.write_verify)
+    return result.energy_J_per_write, result.latency_s_per_write
 
 
 def _item_count(item: Item, names, known, where, problems):
@@ -1019,6 +1086,10 @@ items:
   #   or "bound" for the thermodynamic bound of one parameter update.
   # model: instead of energy, a hwcomponents model (component, attributes,
   #   action, arguments), evaluated through lim_analysis.components.
+  # write_verify: for write_verify and calibration items, instead of energy,
+  #   parameters of the write-verify Monte Carlo (lim_analysis.write_verify:
+  #   any WriteVerifyParams field, and seed); the energy per event is the
+  #   simulated energy of one verified write.
   # count: events per workload, a number or an expression of workload
   #   fields and variables with + - * / ** and parentheses.
   # source: a key of book/references.bib, or free text.
@@ -1050,6 +1121,14 @@ items:
     count: "conversions_per_update * n_parameters * updates_per_parameter"
     source: hwcomponents-library (Aladdin adder model)
     provenance: library
+  - name: initial-programming
+    part: peripheral
+    kind: write_verify
+    write_verify: {n_devices: 4096, max_iterations: 20, seed: 1}
+    count: n_parameters
+    source: lim_analysis.write_verify (calibrated to hong2025)
+    provenance: derived
+    assumption: "every weight is programmed and verified once before training"
   - name: weight-buffer
     part: peripheral
     kind: data_movement
