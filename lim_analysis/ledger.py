@@ -20,6 +20,15 @@ and the sensitivity of the total to a better (or worse) core.
 
 The file format, field by field, is written out by :func:`template_text`
 (``lim-analysis ledger new FILE``).
+
+Limitations
+-----------
+An item has one energy per event: energies that depend on the data
+(sparse inputs, conversions that stop early) or drift with time must be
+split into several items or averaged by hand. Idle and leakage power have
+no field of their own: write them as the energy of one second of run time
+(e.g. ``energy: 2 mJ``) with the run's duration in seconds as the count.
+The bound counts every update as an overwrite of ``precision_bits`` bits.
 """
 
 import ast

@@ -315,7 +315,7 @@ def format_table(data: dict) -> str:
         "",
         f"total:  {data['total_J']:.4g} J",
         f"bound:  {data['bound_J']:.4g} J "
-        f"({data['total_J'] / data['bound_J']:.3g} times below the total)",
+        f"(the total is {data['total_J'] / data['bound_J']:.3g} times the bound)",
         f"gap:    total - bound = {gap['total_minus_bound_J']:.4g} J"
         f" = core - bound {gap['core_J']:.4g} J"
         f" + peripheral {gap['peripheral_J']:.4g} J",

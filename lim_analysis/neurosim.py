@@ -11,18 +11,18 @@ breakdown. Values are in SI units (m^2, s, J).
 The breakdown's eight energy columns become eight ledger items, each summed
 over layers, with the energy of one epoch per event and ``epochs`` events:
 
-================================== ================ ============== ==========
-NeuroSim column                    item             kind           part
-================================== ================ ============== ==========
-``ADC_energy(J)``                  adc-and-cell-read adc           peripheral
-``Accumulation_energy(J)``         accumulation     other          peripheral
-``Synaptic Array w/o ADC_energy``  array-drivers    dac            peripheral
-``Buffer_energy(J)``               buffer           data_movement  peripheral
-``IC_energy(J)``                   interconnect     data_movement  peripheral
-``Weight_gradient_energy(J)``      weight-gradient  other          peripheral
-``Weight_update_energy(J)``        weight-update    array_update   core
-``DRAM_energy(J)``                 dram             data_movement  peripheral
-================================== ================ ============== ==========
+=================================== ================== ============= ==========
+NeuroSim column                     item               kind          part
+=================================== ================== ============= ==========
+``ADC_energy(J)``                   adc-and-cell-read  adc           peripheral
+``Accumulation_energy(J)``          accumulation       other         peripheral
+``Synaptic Array w/o ADC_energy``   array-drivers      dac           peripheral
+``Buffer_energy(J)``                buffer             data_movement peripheral
+``IC_energy(J)``                    interconnect       data_movement peripheral
+``Weight_gradient_energy(J)``       weight-gradient    other         peripheral
+``Weight_update_energy(J)``         weight-update      array_update  core
+``DRAM_energy(J)``                  dram               data_movement peripheral
+=================================== ================== ============= ==========
 
 NeuroSim counts the energy of reading the cells inside its ADC figure, and
 its "Synaptic Array w/o ADC" column holds the array's wiring and drivers
@@ -30,6 +30,14 @@ only. The ADC item therefore includes the array read energy, and the
 ledger's core holds the weight updates alone: the periphery is overstated
 and the core understated by the cell read energy, which the file does not
 separate. The imported ledger says so in its comments.
+
+Limitations
+-----------
+The breakdown holds no network size, batch count or epoch count, so the
+import asks for them. Each epoch is taken to cost what the file's epoch
+cost; a run whose epochs differ (sparser updates as training converges)
+needs one import per epoch, or a mean over the files. Per-layer values
+are kept only as comments.
 """
 
 import csv
