@@ -327,12 +327,12 @@ class Workload(BaseModel):
 
     def names(self) -> dict[str, float]:
         """The numbers a count expression may use."""
-        fields = {
+        numbers = {
             key: float(value)
             for key, value in self.model_dump().items()
             if isinstance(value, (int, float))
         }
-        return fields | dict(self.variables)
+        return numbers | dict(self.variables)
 
 
 class ComponentModel(BaseModel):
@@ -363,6 +363,13 @@ class Item(BaseModel):
     latency: str | None = None
     assumption: str | None = None
     notes: str | None = None
+
+    @field_validator("energy", "count", mode="before")
+    @classmethod
+    def _refuse_booleans(cls, value, info):
+        if isinstance(value, bool):
+            raise ValueError(f"{info.field_name} must not be true or false")
+        return value
 
     @field_validator("energy")
     @classmethod

@@ -328,6 +328,7 @@ BAD_INPUTS = {
         ["'adc'", "count", "'conversions_per_updat'"],
     ),
     "no items": (edited(lambda d: d.update(items=[])), ["no items"]),
+    "boolean count": (edited(set_item(2, "count", True)), ["'buffer'", "count"]),
     "duplicate item names": (
         edited(set_item(2, "name", "adc")),
         ["'adc'", "name", "duplicate"],
