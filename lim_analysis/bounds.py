@@ -8,9 +8,11 @@ a non-finite value, or a non-positive temperature, time or precision, raises
 
 Notes
 -----
-Only Landauer's bound is quoted from the literature as it stands. The rest
-is *reconstructed* for this workbench from standard results, not taken
-from the learning-in-memory paper (whose equations were not available):
+Landauer's bound, the optimal-transport bound on dissipated work
+(Aurell et al.) and the 6 N D compute estimate (Kaplan et al.) are quoted
+from the literature. How they are put together is *reconstructed* for this
+workbench, not taken from the learning-in-memory paper (whose equations
+were not available):
 
 =====================  ====================================================
 result                 built from
@@ -79,7 +81,8 @@ landauer_per_bit_expr = k_B * T * sp.log(2)
 #: Overwriting an n-bit cell erases the n bits it held.
 overwrite_expr = n * landauer_per_bit_expr
 
-#: An incremental update erases about the entropy of the update (reconstructed).
+#: An incremental update in steady state (W' spread like W) erases the
+#: entropy of its step, H(Delta) bits (reconstructed).
 incremental_expr = H * landauer_per_bit_expr
 
 #: Entropy of a ternary update: stay with probability 1 - q, step +-1 LSB
@@ -119,7 +122,9 @@ training_landauer_expr = N * K * b * landauer_per_bit_expr
 #: Barrier that keeps a bit for t_ret with escape probability p.
 retention_barrier_expr = k_B * T * sp.log(f_0 * t_ret / p_err)
 
-#: Every bit switch through a fixed barrier dissipates about E_b.
+#: Every bit of every update switching through a fixed barrier dissipates
+#: about E_b: an upper estimate, since about half the bits of a random
+#: overwrite keep their value.
 fixed_barrier_training_expr = N * K * b * E_b
 
 #: Consolidating N n-bit weights C times: a copy, then the erasure of the
@@ -226,8 +231,10 @@ def incremental_update_J(entropy_bits, temperature_K):
     Notes
     -----
     Reconstructed: the update maps (W, Delta) to W + Delta and discards
-    Delta, which erases H(W) + H(Delta | W) - H(W') bits; when W and W' are
-    spread alike this is about H(Delta).
+    Delta, which erases H(W) + H(Delta | W) - H(W') bits. When Delta does
+    not depend on W, H(W') >= H(W), so the erased information is at most
+    H(Delta); it equals H(Delta) in steady state, where W' is spread like W.
+    This function evaluates that steady-state floor.
     """
     entropy = require_nonnegative("entropy_bits", entropy_bits)
     temperature = require_positive("temperature_K", temperature_K)
@@ -302,9 +309,10 @@ def stochastic_rounding_pmf(sigma_lsb, max_steps: int | None = None):
     Notes
     -----
     P(k) = E[max(0, 1 - |x - k|)], the Gaussian density smoothed by a
-    triangle of half-width 1 LSB. In closed form, with F and f the normal
-    CDF and density of x and g(u) = u F(u / sigma) + sigma^2 f(u):
-    P(k) = g(k + 1) - 2 g(k) + g(k - 1).
+    triangle of half-width 1 LSB. In closed form, with Phi and phi the
+    standard normal CDF and density and
+    g(u) = u Phi(u / sigma) + sigma phi(u / sigma), the second integral of
+    the density of x: P(k) = g(k + 1) - 2 g(k) + g(k - 1).
     """
     sigma = float(require_positive("sigma_lsb", sigma_lsb))
     if max_steps is None:
@@ -562,8 +570,10 @@ def energy_budget(
         Consolidation events C over the run.
     read_energy_J : float
         Energy per weight read [J]. Zero at the bound: a read in place is
-        logically reversible and has no lower bound (Bennett 1982). Give a
-        hardware figure to see the memory wall of a real design.
+        logically reversible and has no lower bound (Bennett 1982), provided
+        the copy it makes is later uncomputed; a read whose copy is simply
+        discarded erases up to n bits. Give a hardware figure to see the
+        memory wall of a real design.
     reads_per_update : float
         Reads of each weight per update.
 

@@ -17,7 +17,8 @@ imperfection that changes how many updates convergence takes is modelled:
   anywhere within the verify tolerance of its target.
 
 Convergence is fixed once for every design: the relative suboptimality
-(f(w) - f*) / (f(w0) - f*) falls to ``epsilon``. The number of rounds and
+(f(w) - f*) / (f(w0) - f*) falls to ``epsilon`` and stays there for a
+window of rounds. The number of rounds and
 of writes it takes is measured by running the solver, vectorised over
 designs and seeded replicas.
 
@@ -125,6 +126,7 @@ def solve(
     gradient_full_scale: float = 1.0,
     adc_drift_lsb: float = 0.05,
     max_rounds: int = 3000,
+    window: int = 10,
     replicas: int = 4,
     seed: int = 0,
 ) -> SolverRun:
@@ -157,6 +159,10 @@ def solve(
         LSB].
     max_rounds : int
         Rounds after which a design that has not converged is given up.
+    window : int
+        Rounds the suboptimality must stay at or below ``epsilon`` for a run
+        to count as converged; rounds and writes are counted up to the first
+        round of that stretch, so a single lucky dip does not count.
     replicas : int
         Independent seeded runs per design.
     seed : int
@@ -184,6 +190,8 @@ def solve(
     if np.any(interval < 1):
         raise ValueError("calibration_interval must be at least 1 round")
     require_positive("epsilon", epsilon)
+    if int(window) < 1:
+        raise ValueError(f"window must be at least 1 round, got {window!r}")
 
     rng = np.random.default_rng(seed)
     n_designs = bits.size
@@ -202,6 +210,10 @@ def solve(
     writes = np.zeros(rows)
     done_round = np.full(rows, np.nan)
     writes_at_done = np.full(rows, np.nan)
+    streak = np.zeros(rows, dtype=int)  # consecutive rounds below epsilon
+    streak_round = np.zeros(rows)
+    streak_writes = np.zeros(rows)
+    half_codes = expand(2.0 ** (adc - 1), replicas)[:, None]
     position = np.zeros(rows, dtype=int)
     columns = np.arange(d)
 
@@ -214,18 +226,16 @@ def solve(
         offset[recalibrate] = 0.0
 
         gradient = w @ problem.A - problem.c + offset
-        gradient = np.clip(
-            np.round(gradient / adc_lsb) * adc_lsb,
-            -gradient_full_scale,
-            gradient_full_scale,
-        )
+        codes = np.clip(np.round(gradient / adc_lsb), -half_codes, half_codes - 1)
+        gradient = codes * adc_lsb
 
         # The block of variables each row updates this round.
         in_block = ((columns[None, :] - position[:, None]) % d) < blk[:, None]
         position = (position + blk) % d
 
-        target = w - step_size * gradient
-        scaled = target / lsb
+        # The step is taken from the level the cell was programmed to: the
+        # write error acts through the gradient, not through the next write.
+        scaled = stored - step_size * gradient / lsb
         floor = np.floor(scaled)
         level = floor + (rng.random(scaled.shape) < scaled - floor)
         level = np.clip(level, -half_levels, half_levels - 1)
@@ -235,9 +245,14 @@ def solve(
         stored = np.where(write, level, stored)
         writes += write.sum(axis=1)
 
-        newly = active & (problem.suboptimality(w) <= epsilon)
-        done_round[newly] = round_index
-        writes_at_done[newly] = writes[newly]
+        below = active & (problem.suboptimality(w) <= epsilon)
+        entering = below & (streak == 0)
+        streak_round[entering] = round_index
+        streak_writes[entering] = writes[entering]
+        streak = np.where(below, streak + 1, 0)
+        newly = below & (streak >= window)
+        done_round[newly] = streak_round[newly]
+        writes_at_done[newly] = streak_writes[newly]
 
     final = problem.suboptimality(w)
     by_design = (n_designs, replicas)
