@@ -258,17 +258,19 @@ def format_csv(data: dict) -> str:
             ]
         )
     sens = data["sensitivity"]
+    # The scaled total, and its fraction of the unscaled one (the inverse of
+    # the translation ratio).
     writer.writerow(
         [
             "sensitivity",
             f"core_scale={sens['core_scale']!r}",
-            "",
+            "core",
             "",
             "",
             "",
             repr(sens["total_J"]),
-            repr(sens["translation_ratio"]),
-            "translation_ratio",
+            repr(sens["total_J"] / data["total_J"]),
+            "",
         ]
     )
     return out.getvalue()

@@ -456,6 +456,10 @@ def test_new_check_report_round_trip(tmp_path):
     )
     item_rows = [r for r in rows if r["section"] == "item"]
     assert len(item_rows) == len(book.items)
+    scaled = next(r for r in rows if r["section"] == "sensitivity")
+    assert float(scaled["share"]) == pytest.approx(
+        1 / book.sensitivity(0.1).translation_ratio
+    )
     total = next(r for r in rows if r["section"] == "total")
     assert float(total["energy_J"]) == pytest.approx(book.total_J, rel=1e-15)
     assert math.fsum(float(r["energy_J"]) for r in item_rows) == pytest.approx(
