@@ -336,10 +336,10 @@ def resolve_parameters(declared, values, where: str, *, text: bool = False) -> d
                 "use --output-dir"
             )
         if name not in declared:
-            valid = ", ".join(n for n in declared if n != OUTPUT_PARAMETER)
+            valid = "".join(f"\n  {n}" for n in declared if n != OUTPUT_PARAMETER)
             raise RerunInputError(
                 f"{where}: unknown parameter {name!r}; "
-                f"the notebook's parameters are: {valid or 'none'}"
+                f"the notebook's parameters are:{valid or ' none'}"
             )
         resolved[name] = convert_value(declared[name], value, where, text=text)
     return resolved
@@ -470,13 +470,15 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
     run_dir = Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     results_path = run_dir / RESULTS_FILE
+    notebook_path = run_dir / f"{stem}.ipynb"
     results_path.unlink(missing_ok=True)
-    for stale in run_dir.glob(f".{RESULTS_FILE}.*"):
-        stale.unlink(missing_ok=True)
+    for written in (results_path, notebook_path):
+        # Temporary files of an atomic write that a killed run left behind.
+        for stale in run_dir.glob(f".{written.name}.*"):
+            stale.unlink(missing_ok=True)
     injected = dict(parameters)
     if OUTPUT_PARAMETER in declared:
         injected[OUTPUT_PARAMETER] = "."
-    notebook_path = run_dir / f"{stem}.ipynb"
 
     nb = nbformat.from_dict(nb)
     nb.metadata.setdefault("lim_analysis", {}).setdefault("source", stem)
@@ -508,8 +510,17 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
         raise RunFailed(
             notebook_path, None, f"{type(error).__name__}: {error}"
         ) from None
-    log.info("executed %s into %s", stem, run_dir)
+    log.info("executed %s into %s", stem, shown_path(run_dir))
     return notebook_path
+
+
+def shown_path(path) -> str:
+    """``path`` relative to the working directory when it lies under it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _quiet_papermill():
@@ -776,7 +787,10 @@ def sweep(
     pending = [(k, p) for k, p in points if k not in finished]
     if skipped:
         log.info(
-            "%d of %d runs already finished in %s", skipped, len(points), sweep_dir
+            "%d of %d runs already finished in %s",
+            skipped,
+            len(points),
+            shown_path(sweep_dir),
         )
     summary = SweepSummary(table, len(points), skipped, 0, [])
     if not pending:
@@ -836,19 +850,44 @@ def sweep(
 
 
 def _run_in_processes(workers, arguments, record):
+    """Run the tasks in worker processes, no more at a time than there are
+    workers, so that an interrupted sweep has only those to finish."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    workers = max(1, min(workers, len(arguments)))
     pool = ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(arguments))),
+        max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_init,
         initargs=(logging.getLogger("lim_analysis").getEffectiveLevel(),),
     )
+    waiting = iter(arguments)
+    running = {}
+
+    def start_next():
+        for key, parameters, task in waiting:
+            running[pool.submit(_sweep_task, *task)] = (key, parameters)
+            return
+
+    def finish(done):
+        for future in done:
+            record(*running.pop(future), future.result())
+
     try:
-        futures = {pool.submit(_sweep_task, *task): (k, p) for k, p, task in arguments}
-        for future in as_completed(futures):
-            record(*futures[future], future.result())
+        for _ in range(workers):
+            start_next()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            finish(done)
+            for _ in done:
+                start_next()
+    except KeyboardInterrupt:
+        # The workers ignore Ctrl-C: the runs they have started finish and
+        # are recorded; the others are not started.
+        log.warning("interrupted: finishing the runs in progress (%d)", len(running))
+        finish(wait(running).done)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -861,8 +900,8 @@ def _run_on_dask(address, arguments, record):
             "--scheduler needs Dask distributed: pip install 'lim-analysis[dask]'"
         ) from None
     try:
-        client = Client(address, timeout="20s")
-    except OSError as error:
+        client = Client(address, timeout="10s")
+    except (OSError, ValueError) as error:
         raise RerunInputError(f"--scheduler: cannot reach {address}: {error}") from None
     with client:
         futures = {}
@@ -879,15 +918,6 @@ def _run_on_dask(address, arguments, record):
 
 # --------------------------------------------------------------------------
 # Command line
-
-
-def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it lies under it."""
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _fail(command: str, error: Exception) -> int:
@@ -945,9 +975,9 @@ def _cmd_run(args) -> int:
         where = f"cell In [{failure.cell}]" if failure.cell else "the kernel"
         print(f"lim-analysis run: {chapter.stem} failed in {where}:", file=sys.stderr)
         print(failure.traceback or failure.error, file=sys.stderr)
-        print(f"partial notebook: {_shown(failure.notebook_path)}", file=sys.stderr)
+        print(f"partial notebook: {shown_path(failure.notebook_path)}", file=sys.stderr)
         return 1
-    print(_shown(run_dir))
+    print(shown_path(run_dir))
     return 0
 
 
@@ -991,7 +1021,7 @@ def _cmd_sweep(args) -> int:
             file=sys.stderr,
         )
         return 130
-    print(_shown(summary.table))
+    print(shown_path(summary.table))
     return 1 if summary.failed else 0
 
 
