@@ -428,11 +428,14 @@ def _register_atomic_writer():
         def pretty_path(self, path):
             return path[len(_ATOMIC) :]
 
-    if not any(scheme == _ATOMIC for scheme, _ in papermill_io._handlers):
+    global _atomic_registered
+    if not _atomic_registered:
         papermill_io.register(_ATOMIC, AtomicHandler())
+        _atomic_registered = True
 
 
 _ATOMIC = "lim-analysis-atomic:"
+_atomic_registered = False
 
 
 def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
