@@ -28,35 +28,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 BIN = Path(sys.executable).parent
 
-_HEADER = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
 _PARAMETERS = "depth: int = 1  # an unused parameter [1]"
 
 
 def _empty_notebooks(folder: Path) -> tuple[Path, Path]:
     """The same one-cell notebook as MyST Markdown and as ``.ipynb``."""
-    myst = folder / "empty.md"
-    myst.write_text(
-        _HEADER
-        + "\n# Empty\n\n```{code-cell} ipython3\n:tags: [parameters]\n\n"
-        + _PARAMETERS
-        + "\n```\n"
-    )
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -68,6 +49,8 @@ def _empty_notebooks(folder: Path) -> tuple[Path, Path]:
     )
     ipynb = folder / "empty.ipynb"
     nbformat.write(nb, ipynb)
+    myst = folder / "empty.md"
+    jupytext.write(nb, myst, fmt="md:myst")
     return myst, ipynb
 
 
@@ -111,7 +94,7 @@ def bench_overhead(folder: Path, repeats: int) -> dict:
             str(folder / f"call{i}.ipynb"),
             parameters={"depth": 2},
             progress_bar=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         return time.perf_counter() - start
 

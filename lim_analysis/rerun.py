@@ -498,7 +498,7 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
             cwd=str(run_dir),
             # The kernel listens on the loopback interface only; its warning
             # about unencrypted TCP would be repeated for every run.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as error:
         results_path.unlink(missing_ok=True)
@@ -830,7 +830,7 @@ def sweep(
                 "run %s failed: %s; partial notebook: %s",
                 key,
                 outcome["error"],
-                outcome["notebook"],
+                shown_path(outcome["notebook"]),
             )
         bar.update(1)
 

@@ -70,7 +70,8 @@ def descend(n):
         raise RuntimeError("reached the bottom")
     descend(n - 1)
 
-descend(depth)
+if depth >= 2:
+    descend(depth)
 ```
 """
 
@@ -318,6 +319,29 @@ def test_failing_cell_exits_1_with_its_error_and_the_partial_notebook(tmp_path):
 # Sweeps
 
 
+def test_table_flattens_nested_results_and_keeps_parameters_apart(tmp_path):
+    chapter = rerun.Chapter("bounds")
+    parameters = chapter.resolve({}, "-p")
+    results = {
+        "parameters": {**parameters, "output_dir": "."},
+        "energy": {"array_J": 1.5e-12, "adc": {"share": 0.798}},
+        "temperature_K": "a result named like a parameter",
+        "curve_J": [1.0, 2.0],
+        "label": None,
+    }
+    table = rerun.write_table(
+        tmp_path / "t.csv", chapter, [("k1", parameters, results)]
+    )
+    (row,) = read_table(table)
+    assert row["run"] == "k1"
+    assert row["temperature_K"] == "300.0"
+    assert row["result.temperature_K"] == "a result named like a parameter"
+    assert row["energy.array_J"] == "1.5e-12"
+    assert row["energy.adc.share"] == "0.798"
+    assert row["label"] == ""
+    assert "curve_J" not in row and "output_dir" not in row
+
+
 def write_grid(folder, text):
     path = folder / "grid.yaml"
     path.write_text(text)
@@ -404,6 +428,23 @@ def test_interrupted_and_killed_sweep_resumes_without_lost_or_repeated_rows(tmp_
     for row in rows:
         results = json.loads((out / row["run"] / "results.json").read_text())
         assert results["parameters"]["temperature_K"] == float(row["temperature_K"])
+
+
+@pytest.mark.slow
+def test_sweep_with_a_failing_point_keeps_the_others_and_exits_1(tmp_path):
+    (tmp_path / "fails.md").write_text(FAILING)
+    grid = write_grid(tmp_path, "depth: [1, 2]\n")
+    out = tmp_path / "out"
+    result = cli(
+        "sweep", tmp_path / "fails.md", "--grid", grid, "--output-dir", out,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "reached the bottom" in result.stderr
+    partial = re.search(r"partial notebook: (\S+)", result.stderr).group(1)
+    assert (tmp_path / partial).is_file() and "depth-2-" in partial
+    rows = read_table(out / "results.csv")
+    assert [row["depth"] for row in rows] == ["1"]
 
 
 @pytest.mark.slow
