@@ -196,6 +196,11 @@ def notebook_parameters(nb) -> dict[str, Parameter]:
         type_name = entry["inferred_type_name"]
         if type_name in (None, "None"):
             type_name = type(default).__name__ if default is not None else "object"
+        try:
+            # ``x: float = 300`` runs as 300.0 when set, so as a default too.
+            default = _convert(type_name, default, False)
+        except (TypeError, ValueError):
+            pass
         found[name] = Parameter(name, type_name, default, text, entry["help"] or "")
     return found
 
@@ -390,7 +395,8 @@ def run_key(parameters: dict, declared: dict[str, Parameter]) -> str:
     ]
     readable = "_".join(changed) or "defaults"
     readable = re.sub(r"[^A-Za-z0-9.+-]+", "_", readable).strip("_.")
-    return f"{readable[:_KEY_READABLE_CHARS].rstrip('_.')}-{digest}"
+    readable = readable[:_KEY_READABLE_CHARS].rstrip("_.") or "run"
+    return f"{readable}-{digest}"
 
 
 def _readable(value) -> str:
@@ -540,7 +546,8 @@ def finished_results(run_dir, parameters: dict):
 
     A run is finished when its folder holds a ``results.json`` (written
     atomically, and only kept when every cell ran) whose recorded parameters
-    are ``parameters``.
+    agree with ``parameters``. A chapter may record only some of its
+    parameters; the folder's name, a hash of all of them, covers the rest.
     """
     path = Path(run_dir) / RESULTS_FILE
     try:
@@ -552,7 +559,7 @@ def finished_results(run_dir, parameters: dict):
     recorded = dict(results.get("parameters") or {})
     recorded.pop(OUTPUT_PARAMETER, None)
     wanted = json.loads(json.dumps(parameters))
-    if any(recorded.get(name) != value for name, value in wanted.items()):
+    if any(recorded[name] != wanted[name] for name in recorded.keys() & wanted):
         return None
     return results
 
@@ -582,12 +589,13 @@ class Chapter:
 # Sweeps
 
 
-def grid_points(chapter: Chapter, grid: dict, where: str) -> list[dict]:
+def grid_points(chapter: Chapter, grid: dict, where: str) -> list[tuple[str, dict]]:
     """Every parameter set a grid asks for, checked, without repeats.
 
     ``grid`` maps parameter names to lists of values (their Cartesian product
     is run) and may hold ``cases``, a list of mappings each run on its own
-    over the defaults.
+    over the defaults. Returns ``(run key, parameters)`` pairs: the product
+    first, then the cases, each set once.
 
     Raises
     ------
@@ -702,7 +710,7 @@ def _sweep_task(nb_json: str, stem: str, parameters: dict, run_dir: str) -> dict
     return {"ok": True}
 
 
-def _worker_init(level: int):
+def _worker_init(level: int, sweep_pid: int):
     """Set up a sweep worker: logging, and dying with the process that
     started it (a killed sweep leaves no runs behind)."""
     # The sweep logs each finished run; a worker only reports problems.
@@ -718,13 +726,14 @@ def _worker_init(level: int):
             libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except OSError:
             pass
-        if os.getppid() == 1:
+        if os.getppid() != sweep_pid:  # the sweep died before the line above
             os._exit(1)
 
 
 @dataclass
 class SweepSummary:
-    """What a sweep did: its table, and how many runs it skipped, ran or lost."""
+    """What a sweep did: its table, how many runs it found finished and ran,
+    and the runs that failed with what each reported."""
 
     table: Path
     total: int
@@ -863,7 +872,7 @@ def _run_in_processes(workers, arguments, record):
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_init,
-        initargs=(logging.getLogger("lim_analysis").getEffectiveLevel(),),
+        initargs=(logging.getLogger("lim_analysis").getEffectiveLevel(), os.getpid()),
     )
     waiting = iter(arguments)
     running = {}
