@@ -21,6 +21,7 @@ the speed-up comes out lower than on idle ones.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,9 +56,18 @@ def _empty_notebooks(folder: Path) -> tuple[Path, Path]:
 
 
 def _timed(command, cwd) -> float:
+    return _timed_with_cpu(command, cwd)[0]
+
+
+def _timed_with_cpu(command, cwd) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of a command, its workers and kernels."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def _median(function, repeats: int) -> float:
@@ -139,9 +149,9 @@ def bench_sweep(folder: Path, points: int) -> dict:
     temperatures = [float(t) for t in range(100, 100 + 50 * points, 50)]
     grid = folder / "grid.yaml"
     grid.write_text(f"temperature_K: {temperatures}\n")
-    seconds = {}
+    seconds, cpu = {}, {}
     for workers in (1, 2):
-        seconds[workers] = _timed(
+        seconds[workers], cpu[workers] = _timed_with_cpu(
             [BIN / "lim-analysis", "-q", "sweep", "bounds", "--grid", grid]
             + ["--workers", str(workers), "--output-dir", folder / f"sweep{workers}"],
             folder,
@@ -151,6 +161,11 @@ def bench_sweep(folder: Path, points: int) -> dict:
         "one_worker_s": seconds[1],
         "two_workers_s": seconds[2],
         "speed_up": seconds[1] / seconds[2],
+        "one_worker_cpu_s": cpu[1],
+        "two_workers_cpu_s": cpu[2],
+        # The part of two cores' time that the sweep's processes had: well
+        # below 1 means they waited, for the cores (other load) or for I/O.
+        "two_workers_cpu_share": cpu[2] / (2 * seconds[2]),
     }
 
 
@@ -194,6 +209,13 @@ def main(argv=None) -> int:
         _row("1 worker", speed["one_worker_s"]),
         _row("2 workers", speed["two_workers_s"]),
         _row("speed-up", speed["speed_up"], "x"),
+        _row("CPU seconds, 1 worker", speed["one_worker_cpu_s"]),
+        _row("CPU seconds, 2 workers", speed["two_workers_cpu_s"]),
+        _row(
+            "share of 2 cores had, 2 workers",
+            100 * speed["two_workers_cpu_share"],
+            "%",
+        ),
         f"{report['cpus']} CPUs, load average {report['load_average_1min']:.2f} "
         "at the end",
     ]
