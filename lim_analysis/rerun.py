@@ -778,6 +778,7 @@ def sweep(
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    client = _dask_client(scheduler) if scheduler else None
     sweep_dir = Path(sweep_dir).resolve()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     table = sweep_dir / TABLE_FILE
@@ -806,6 +807,8 @@ def sweep(
         )
     summary = SweepSummary(table, len(points), skipped, 0, [])
     if not pending:
+        if client is not None:
+            client.close()
         return summary
 
     nb_json = nbformat.writes(chapter.nb)
@@ -850,8 +853,8 @@ def sweep(
     redirect = logging_redirect_tqdm() if not bar.disable else contextlib.nullcontext()
     with redirect:
         try:
-            if scheduler:
-                _run_on_dask(scheduler, arguments, record)
+            if client is not None:
+                _run_on_dask(client, arguments, record)
             else:
                 _run_in_processes(workers, arguments, record)
         except KeyboardInterrupt:
@@ -904,17 +907,24 @@ def _run_in_processes(workers, arguments, record):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_on_dask(address, arguments, record):
+def _dask_client(address):
+    """Connect to a Dask scheduler, as bad input when that is not possible."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise RerunInputError(
             "--scheduler needs Dask distributed: pip install 'lim-analysis[dask]'"
         ) from None
     try:
-        client = Client(address, timeout="10s")
+        return Client(address, timeout="10s")
     except (OSError, ValueError) as error:
         raise RerunInputError(f"--scheduler: cannot reach {address}: {error}") from None
+
+
+def _run_on_dask(client, arguments, record):
+    """Run the tasks on a Dask cluster, then close the connection to it."""
+    from distributed import as_completed
+
     with client:
         futures = {}
         for key, parameters, task in arguments:

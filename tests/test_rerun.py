@@ -466,6 +466,18 @@ def test_sweep_on_a_local_dask_cluster(tmp_path):
     assert math.isclose(ratio, 75.0, rel_tol=1e-12)
 
 
+def test_unusable_scheduler_is_bad_input_and_writes_nothing(tmp_path):
+    pytest.importorskip("distributed")
+    grid = write_grid(tmp_path, "temperature_K: [4.0]\n")
+    result = cli(
+        "sweep", "bounds", "--grid", grid, "--scheduler", "nonsense://nowhere",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "nonsense://nowhere" in result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
 # --------------------------------------------------------------------------
 # The book's page: every console example runs and shows what it prints
 
