@@ -468,6 +468,8 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
 
     Raises
     ------
+    RerunInputError
+        If the run's folder cannot be made.
     RunFailed
         If a cell raises or the kernel dies. Any ``results.json`` the run had
         written is removed, so the folder does not pass for a finished run.
@@ -476,8 +478,7 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
     from papermill.exceptions import PapermillExecutionError
 
     declared = notebook_parameters(nb) if declared is None else declared
-    run_dir = Path(run_dir).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = _make_folder(run_dir)
     results_path = run_dir / RESULTS_FILE
     notebook_path = run_dir / f"{stem}.ipynb"
     results_path.unlink(missing_ok=True)
@@ -521,6 +522,15 @@ def execute(nb, stem: str, parameters: dict, run_dir, declared=None) -> Path:
         ) from None
     log.info("executed %s into %s", stem, shown_path(run_dir))
     return notebook_path
+
+
+def _make_folder(path) -> Path:
+    path = Path(path).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RerunInputError(f"{path}: cannot make the folder: {error}") from None
+    return path
 
 
 def shown_path(path) -> str:
@@ -779,8 +789,7 @@ def sweep(
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     client = _dask_client(scheduler) if scheduler else None
-    sweep_dir = Path(sweep_dir).resolve()
-    sweep_dir.mkdir(parents=True, exist_ok=True)
+    sweep_dir = _make_folder(sweep_dir)
     table = sweep_dir / TABLE_FILE
     for stale in sweep_dir.glob(f".{TABLE_FILE}.*"):
         stale.unlink(missing_ok=True)
@@ -993,6 +1002,8 @@ def _cmd_run(args) -> int:
     run_dir = Path(args.output_dir) if args.output_dir else chapter.default_dir() / key
     try:
         execute(chapter.nb, chapter.stem, parameters, run_dir, chapter.parameters)
+    except RerunInputError as error:
+        return _fail("run", error)
     except RunFailed as failure:
         where = f"cell In [{failure.cell}]" if failure.cell else "the kernel"
         print(f"lim-analysis run: {chapter.stem} failed in {where}:", file=sys.stderr)
