@@ -5,6 +5,7 @@ import logging
 import sys
 
 from lim_analysis import __version__
+from lim_analysis.rerun import add_commands as add_rerun_commands
 
 log = logging.getLogger("lim_analysis")
 
@@ -72,6 +73,7 @@ def _add_build_command(commands) -> None:
 # Each group adds its subcommands to the parser; a handler returns the exit
 # code (0 success, 1 failed run, 2 bad input).
 _COMMAND_GROUPS = [_add_build_command]
+_COMMAND_GROUPS.append(add_rerun_commands)
 
 
 def _add_ledger_commands(commands) -> None:

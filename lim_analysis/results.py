@@ -43,12 +43,22 @@ def to_jsonable(value):
 
 def write_json_atomic(path, payload) -> Path:
     """Write ``payload`` as sorted, indented JSON to ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = (
         json.dumps(to_jsonable(payload), indent=2, sort_keys=True, allow_nan=False)
         + "\n"
     )
+    return write_text_atomic(path, text)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one.
+
+    The text goes to a temporary file in the same folder, which is then
+    renamed over ``path``; a crash midway leaves at most a hidden
+    ``.NAME.*`` temporary file, never a truncated ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
