@@ -3,23 +3,16 @@
 import json
 from pathlib import Path
 
-import jupytext
-import papermill
-
-from lim_analysis.paths import notebooks_dir
+from lim_analysis import rerun
 
 
 def execute_chapter(stem: str, output_dir: Path, **parameters) -> dict:
-    """Execute ``notebooks/<stem>.md`` with papermill; return its results."""
-    notebook = jupytext.read(notebooks_dir() / f"{stem}.md", fmt="md:myst")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        notebook,
-        str(output_dir / f"{stem}.ipynb"),
-        parameters={**parameters, "output_dir": str(output_dir)},
-        language="python",
-        kernel_name="python3",
-        cwd=str(output_dir),
-        progress_bar=False,
-    )
-    return json.loads((output_dir / "results.json").read_text())
+    """Execute a chapter with checked parameters into ``output_dir``.
+
+    Goes through :mod:`lim_analysis.rerun`, as ``lim-analysis run`` does, and
+    returns the run's ``results.json``.
+    """
+    chapter = rerun.Chapter(stem)
+    values = chapter.resolve(parameters, where="test")
+    rerun.execute(chapter.nb, chapter.stem, values, output_dir, chapter.parameters)
+    return json.loads((Path(output_dir) / "results.json").read_text())

@@ -88,7 +88,7 @@ def test_params_lists_name_type_default_and_meaning(tmp_path):
         "temperature_K: float = 300.0  # absolute temperature of the memory [K]"
         in lines
     )
-    assert "precision_bits: int = 8  # bits held by one weight [bit]" in lines
+    assert "precision_bits: int = 8  # bits held by one weight, n [bit]" in lines
 
     listing = json.loads(cli("params", "bounds", "--json", cwd=tmp_path).stdout)
     by_name = {entry["name"]: entry for entry in listing}
@@ -115,8 +115,9 @@ def test_values_take_the_declared_type():
     got = chapter.resolve(
         {"temperature_K": "6e2", "precision_bits": "4"}, "-p", text=True
     )
-    assert got == {"temperature_K": 600.0, "precision_bits": 4}
+    assert got["temperature_K"] == 600.0 and got["precision_bits"] == 4
     assert isinstance(got["temperature_K"], float)
+    assert isinstance(got["precision_bits"], int)
     from_yaml = chapter.resolve({"temperature_K": 600, "precision_bits": 4.0}, "f.yaml")
     assert from_yaml == got
 
@@ -248,7 +249,7 @@ def test_run_writes_notebook_results_and_figure_into_its_folder(bounds_runs):
     assert folder.parent == work / "outputs" / "bounds"
     assert folder.name.startswith("temperature_K-600.0-")
     assert (folder / "bounds.ipynb").is_file()
-    assert (folder / "fig-landauer-temperature.png").stat().st_size > 1000
+    assert (folder / "fig-update-energy-time.png").stat().st_size > 1000
     executed = json.loads((folder / "bounds.ipynb").read_text())
     assert executed["metadata"]["papermill"]["parameters"]["temperature_K"] == 600.0
     assert executed["metadata"]["papermill"]["input_path"] == "bounds.md"
