@@ -7,7 +7,6 @@ import logging
 import sys
 from pathlib import Path
 
-from lim_analysis import ledger
 from lim_analysis.results import to_jsonable
 
 log = logging.getLogger(__name__)
@@ -116,6 +115,8 @@ def _write_new(path: Path, text: str) -> None:
 
 
 def _cmd_new(args) -> int:
+    from lim_analysis import ledger  # deferred: keeps --help fast
+
     path = Path(args.file)
     if _refuse_existing(path, "new"):
         return _BAD_INPUT
@@ -134,6 +135,8 @@ def _cmd_new(args) -> int:
 
 
 def _cmd_check(args) -> int:
+    from lim_analysis import ledger  # deferred: keeps --help fast
+
     failed = False
     for name in args.files:
         problems = ledger.check(name)
@@ -147,6 +150,8 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    from lim_analysis import ledger  # deferred: keeps --help fast
+
     try:
         loaded = ledger.load(args.file)
         data = ledger.summary(loaded, core_scale=args.core_scale)
@@ -159,7 +164,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_import_neurosim(args) -> int:
-    from lim_analysis import neurosim
+    from lim_analysis import ledger, neurosim  # deferred: keeps --help fast
 
     source = Path(args.csv)
     output = Path(args.output) if args.output else source.with_suffix(".yaml")
