@@ -1,54 +1,26 @@
-"""Input checks shared by the numeric functions."""
+"""Input checks shared by the numeric functions.
+
+Each check returns the value as a float array, or raises ``ValueError``
+naming the parameter and its first offending element. NaN and infinity are
+always refused.
+"""
 
 import numpy as np
 
 
 def require_positive(name: str, value):
-    """Return ``value`` as a float array after checking it is finite and > 0.
-
-    Parameters
-    ----------
-    name : str
-        The parameter's name, used in the error message.
-    value : float or array_like
-        The value to check.
-
-    Raises
-    ------
-    ValueError
-        If any element is not finite or not strictly positive. The message
-        names the parameter and the first offending value.
-    """
-    arr = _as_float_array(name, value)
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if bad.any():
-        offending = arr[bad].flat[0]
-        raise ValueError(
-            f"{name} must be a finite number greater than zero, got {offending!r}"
-        )
-    return arr
+    """``value`` as a float array, checked finite and greater than zero."""
+    return _require(name, value, lambda a: a > 0, "a finite number greater than zero")
 
 
 def require_nonnegative(name: str, value):
-    """Return ``value`` as a float array after checking it is finite and >= 0."""
-    arr = _as_float_array(name, value)
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
-        offending = arr[bad].flat[0]
-        raise ValueError(
-            f"{name} must be a finite number of zero or more, got {offending!r}"
-        )
-    return arr
+    """``value`` as a float array, checked finite and zero or more."""
+    return _require(name, value, lambda a: a >= 0, "a finite number of zero or more")
 
 
 def require_probability(name: str, value):
-    """Return ``value`` as a float array after checking 0 < value <= 1."""
-    arr = _as_float_array(name, value)
-    bad = ~np.isfinite(arr) | (arr <= 0) | (arr > 1)
-    if bad.any():
-        offending = arr[bad].flat[0]
-        raise ValueError(f"{name} must lie in (0, 1], got {offending!r}")
-    return arr
+    """``value`` as a float array, checked to lie in (0, 1]."""
+    return _require(name, value, lambda a: (a > 0) & (a <= 1), "in (0, 1]")
 
 
 def _as_float_array(name: str, value):
@@ -56,6 +28,16 @@ def _as_float_array(name: str, value):
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def _require(name: str, value, allowed, description: str):
+    arr = _as_float_array(name, value)
+    finite = np.isfinite(arr)
+    with np.errstate(invalid="ignore"):
+        bad = ~finite | ~allowed(np.where(finite, arr, 0.0))
+    if bad.any():
+        raise ValueError(f"{name} must be {description}, got {arr[bad].flat[0]!r}")
+    return arr
 
 
 def scalar_or_array(result):
