@@ -581,18 +581,27 @@ class Ledger:
         return Ledger(self.path, self.workload, items, self.bound_J)
 
     def waterfall(self) -> list[tuple[str, float]]:
-        """Steps from the bound to the total [J]: the bound, the core's
-        excess over it, then each peripheral kind with energy, largest
-        first. The steps sum to the total."""
-        peripheral = {
-            kind: math.fsum(
-                i.energy_J
-                for i in self.items
-                if i.part == "peripheral" and i.kind == kind
+        """Steps from the bound to the total [J].
+
+        The bound; the core's updates above it (``"array_update (core) -
+        bound"``, the only part of the core the bound prices); each other
+        core kind with energy (e.g. ``"array_read (core)"``, which the bound
+        does not price at all); then each peripheral kind with energy,
+        largest first. The steps sum to the total.
+        """
+
+        def energy(part, kind):
+            return math.fsum(
+                i.energy_J for i in self.items if i.part == part and i.kind == kind
             )
-            for kind in KINDS
-        }
-        steps = [("bound", self.bound_J), ("core - bound", self.core_J - self.bound_J)]
+
+        core = {kind: energy("core", kind) for kind in KINDS}
+        peripheral = {kind: energy("peripheral", kind) for kind in KINDS}
+        steps = [
+            ("bound", self.bound_J),
+            ("array_update (core) - bound", core.pop("array_update") - self.bound_J),
+        ]
+        steps += [(f"{kind} (core)", e) for kind, e in core.items() if e > 0]
         steps += sorted(
             ((kind, e) for kind, e in peripheral.items() if e > 0),
             key=lambda step: -step[1],

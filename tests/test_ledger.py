@@ -721,3 +721,16 @@ def test_breakdown_that_misses_its_phase_total_names_the_layer(tmp_path):
     (problem,) = error.value.problems
     assert "unbalanced.csv, line 8, layer 3" in problem
     assert "energy_FW + energy_AG + energy_WG + energy_WU" in problem
+
+
+def test_waterfall_splits_the_core_into_reads_and_updates_above_the_bound():
+    book = ledger.load(data_dir() / "ledgers" / "vgg8-cifar10-sar-adc.yaml")
+    steps = dict(book.waterfall())
+    kinds = book.by_kind()
+    assert steps["bound"] == book.bound_J
+    assert steps["array_update (core) - bound"] == pytest.approx(
+        kinds["array_update"] - book.bound_J
+    )
+    assert steps["array_read (core)"] == pytest.approx(kinds["array_read"])
+    assert math.fsum(steps.values()) == pytest.approx(book.total_J, rel=1e-12)
+    assert "dac" not in steps
