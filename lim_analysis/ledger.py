@@ -77,6 +77,12 @@ KINDS = get_args(Kind)
 
 PROVENANCES = get_args(Provenance)
 
+#: Kinds that belong to the periphery by their nature: an item of one of
+#: these kinds filed under ``part: core`` loads, with a warning.
+PERIPHERAL_KINDS = tuple(
+    kind for kind in KINDS if kind not in ("array_update", "array_read", "other")
+)
+
 #: Diffusion time across a memory cell's double well used when a workload
 #: gives none [s]. A reconstructed device parameter, not a measured one.
 DEFAULT_DIFFUSION_TIME_S = 1e-9
@@ -313,6 +319,13 @@ class Workload(BaseModel):
     variables: dict[str, float] = Field(default_factory=dict)
     notes: str | None = None
 
+    @field_validator("precision_bits")
+    @classmethod
+    def _check_whole_bits(cls, bits):
+        if bits != int(bits):
+            raise ValueError(f"precision_bits must be a whole number, got {bits!r}")
+        return bits
+
     @field_validator("variables")
     @classmethod
     def _check_variables(cls, variables):
@@ -491,6 +504,9 @@ class Ledger:
     workload: Workload
     items: tuple[ItemEnergy, ...]
     bound_J: float = field(default=0.0)
+    #: Doubts about the file that do not stop it from being evaluated, each
+    #: naming the file, the item and the field (see :data:`PERIPHERAL_KINDS`).
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def total_J(self) -> float:
@@ -565,18 +581,27 @@ class Ledger:
         return Ledger(self.path, self.workload, items, self.bound_J)
 
     def waterfall(self) -> list[tuple[str, float]]:
-        """Steps from the bound to the total [J]: the bound, the core's
-        excess over it, then each peripheral kind with energy, largest
-        first. The steps sum to the total."""
-        peripheral = {
-            kind: math.fsum(
-                i.energy_J
-                for i in self.items
-                if i.part == "peripheral" and i.kind == kind
+        """Steps from the bound to the total [J].
+
+        The bound; the core's updates above it (``"array_update (core) -
+        bound"``, the only part of the core the bound prices); each other
+        core kind with energy (e.g. ``"array_read (core)"``, which the bound
+        does not price at all); then each peripheral kind with energy,
+        largest first. The steps sum to the total.
+        """
+
+        def energy(part, kind):
+            return math.fsum(
+                i.energy_J for i in self.items if i.part == part and i.kind == kind
             )
-            for kind in KINDS
-        }
-        steps = [("bound", self.bound_J), ("core - bound", self.core_J - self.bound_J)]
+
+        core = {kind: energy("core", kind) for kind in KINDS}
+        peripheral = {kind: energy("peripheral", kind) for kind in KINDS}
+        steps = [
+            ("bound", self.bound_J),
+            ("array_update (core) - bound", core.pop("array_update") - self.bound_J),
+        ]
+        steps += [(f"{kind} (core)", e) for kind, e in core.items() if e > 0]
         steps += sorted(
             ((kind, e) for kind, e in peripheral.items() if e > 0),
             key=lambda step: -step[1],
@@ -812,7 +837,15 @@ def loads(text: str, path: str = "<ledger>") -> Ledger:
         )
     if problems:
         raise LedgerError(problems)
-    ledger = Ledger(path, workload, tuple(evaluated), workload_bound_J(workload))
+    warnings = tuple(
+        f"{path}: item {item.name!r} (items[{index}]), field 'part': kind "
+        f"{item.kind!r} is peripheral by nature but filed under 'core'"
+        for index, item in items
+        if item.part == "core" and item.kind in PERIPHERAL_KINDS
+    )
+    ledger = Ledger(
+        path, workload, tuple(evaluated), workload_bound_J(workload), warnings
+    )
     if ledger.total_J <= 0:
         raise LedgerError([f"{path}: every item is zero; the total must be positive"])
     return ledger
@@ -982,15 +1015,17 @@ def _item_count(item: Item, names, known, where, problems):
             if unknown:
                 problems.append(
                     f"{where}, field 'count': unknown name "
-                    f"{', '.join(repr(n) for n in unknown)} in {item.count!r} "
-                    f"(got {item.count!r})"
+                    f"{', '.join(repr(n) for n in unknown)} in {item.count!r}"
                 )
             return None
         return float(item.count)
     try:
         return evaluate_count(item.count, names)
     except ValueError as error:
-        problems.append(f"{where}, field 'count': {error} (got {item.count!r})")
+        message = str(error)
+        if repr(item.count) not in message:
+            message += f" (got {item.count!r})"
+        problems.append(f"{where}, field 'count': {message}")
         return None
 
 

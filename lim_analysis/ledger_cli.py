@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -139,13 +140,16 @@ def _cmd_check(args) -> int:
 
     failed = False
     for name in args.files:
-        problems = ledger.check(name)
-        if problems:
+        try:
+            loaded = ledger.load(name)
+        except ledger.LedgerError as error:
             failed = True
-            for problem in problems:
+            for problem in error.problems:
                 print(problem, file=sys.stderr)
-        else:
-            print(f"{name}: ok")
+            continue
+        for warning in loaded.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"{name}: ok")
     return _BAD_INPUT if failed else 0
 
 
@@ -158,6 +162,8 @@ def _cmd_report(args) -> int:
     except (ledger.LedgerError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return _BAD_INPUT
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     writers = {"table": format_table, "csv": format_csv, "json": format_json}
     sys.stdout.write(writers[args.format](data))
     return 0
@@ -170,6 +176,20 @@ def _cmd_import_neurosim(args) -> int:
     output = Path(args.output) if args.output else source.with_suffix(".yaml")
     if _refuse_existing(output, "import-neurosim"):
         return _BAD_INPUT
+    for option, value in (
+        ("--n-parameters", args.n_parameters),
+        ("--updates-per-epoch", args.updates_per_epoch),
+        ("--epochs", args.epochs),
+        ("--precision-bits", args.precision_bits),
+        ("--temperature-K", args.temperature_K),
+        ("--update-time-s", args.update_time_s),
+    ):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            print(
+                f"import-neurosim: {option} must be a positive number, got {value:g}",
+                file=sys.stderr,
+            )
+            return _BAD_INPUT
     options = {
         "n_parameters": args.n_parameters,
         "updates_per_epoch": args.updates_per_epoch,

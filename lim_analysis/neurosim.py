@@ -6,7 +6,9 @@ and writes one breakdown file per epoch
 an area header and its values, two empty lines, then a layer header and one
 line per layer. Fields are comma-separated, every line ends with a comma,
 and the layer lines carry two empty fields between the peak figures and the
-breakdown. Values are in SI units (m^2, s, J).
+breakdown. Values are in SI units (m^2, s, J). Per layer, the eight breakdown energies
+sum to the four phase energies (forward, activation gradient, weight
+gradient, weight update); the reader checks this.
 
 The breakdown's eight energy columns become eight ledger items, each summed
 over layers, with the energy of one epoch per event and ``epochs`` events:
@@ -16,7 +18,7 @@ NeuroSim column                     item               kind          part
 =================================== ================== ============= ==========
 ``ADC_energy(J)``                   adc-and-cell-read  adc           peripheral
 ``Accumulation_energy(J)``          accumulation       other         peripheral
-``Synaptic Array w/o ADC_energy``   array-drivers      dac           peripheral
+``Synaptic Array w/o ADC_energy``   array-drivers      other         peripheral
 ``Buffer_energy(J)``                buffer             data_movement peripheral
 ``IC_energy(J)``                    interconnect       data_movement peripheral
 ``Weight_gradient_energy(J)``       weight-gradient    other         peripheral
@@ -110,7 +112,7 @@ ENERGY_MAPPING = {
     ),
     "Synaptic Array w/o ADC_energy(J)": (
         "array-drivers",
-        "dac",
+        "other",
         "peripheral",
         "array wiring, row and column drivers, decoders and multiplexers "
         "(no cell read energy)",
@@ -220,9 +222,29 @@ def read_breakdown(path) -> Breakdown:
         values = _numbers(path, number, LAYER_COLUMNS, row, problems)
         if values is not None:
             layers.append(values)
+    if not problems:
+        for number, values in zip((n for n, _ in rows[3:]), layers, strict=True):
+            _check_layer_sum(path, number, values, problems)
     if problems:
         raise LedgerError(problems)
     return Breakdown(str(path), areas, layers)
+
+
+#: Relative tolerance between a layer's phase energies and its breakdown; the
+#: file prints seven significant digits.
+SUM_TOLERANCE = 1e-4
+
+
+def _check_layer_sum(path, line, values, problems):
+    """Problem if a layer's eight breakdown energies miss its phase total."""
+    phases_J = math.fsum(values[f"energy_{p}(J)"] for p in _PHASES)
+    breakdown_J = math.fsum(values[column] for column in ENERGY_MAPPING)
+    if not math.isclose(phases_J, breakdown_J, rel_tol=SUM_TOLERANCE, abs_tol=1e-30):
+        problems.append(
+            f"{path}, line {line}, layer {values['layer_number']:g}: the eight "
+            f"breakdown energies sum to {breakdown_J:.6g} J, but energy_FW + "
+            f"energy_AG + energy_WG + energy_WU = {phases_J:.6g} J"
+        )
 
 
 def _drop_trailing(row: list[str]) -> list[str]:
@@ -296,7 +318,20 @@ def ledger_text(
         The run's convergence criterion.
     name : str, optional
         Workload name; the file's stem by default.
+
+    Raises
+    ------
+    ValueError
+        If ``n_parameters``, ``updates_per_epoch`` or ``epochs`` is not a
+        positive number.
     """
+    for what, value in (
+        ("n_parameters", n_parameters),
+        ("updates_per_epoch", updates_per_epoch),
+        ("epochs", epochs),
+    ):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{what} must be a positive number, got {value!r}")
     source_name = Path(breakdown.path).name
     if update_time_s is None:
         slowest_s = max(layer["latency_WU(s)"] for layer in breakdown.layers)

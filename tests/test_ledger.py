@@ -103,6 +103,16 @@ def drop_item_field(index, key):
     return change
 
 
+def set_kind(index, kind):
+    """Move item ``index`` to the core under ``kind``."""
+
+    def change(document):
+        document["items"][index]["part"] = "core"
+        document["items"][index]["kind"] = kind
+
+    return change
+
+
 def set_workload(key, value):
     def change(document):
         document["workload"][key] = value
@@ -345,6 +355,10 @@ BAD_INPUTS = {
         edited(set_workload("n_parameters", -5)),
         ["workload", "n_parameters", "-5"],
     ),
+    "fractional precision": (
+        edited(set_workload("precision_bits", 4.5)),
+        ["workload", "precision_bits", "whole number", "4.5"],
+    ),
     "duplicate YAML key": (
         GOOD.replace("    kind: adc\n", "    kind: adc\n    kind: dac\n"),
         ["not valid YAML", "'kind' appears twice"],
@@ -390,6 +404,42 @@ def test_check_lists_every_problem_at_once(tmp_path):
     assert len(problems) == 4, problems
     for fragment in ("'update'", "'converter'", "'nowhere'", "'hot'"):
         assert any(fragment in line for line in problems), fragment
+
+
+@pytest.mark.parametrize(
+    "count",
+    [
+        "conversions_per_updat * n_parameters",
+        "n_parameters / (2 - 2)",
+        "1 - n_parameters",
+    ],
+)
+def test_a_bad_count_expression_is_printed_once(count):
+    with pytest.raises(ledger.LedgerError) as error:
+        ledger.loads(edited(set_item(1, "count", count)), "f.yaml")
+    (problem,) = error.value.problems
+    assert problem.startswith("f.yaml: item 'adc' (items[1]), field 'count': ")
+    assert problem.count(count) == 1, problem
+
+
+@pytest.mark.parametrize("kind", ledger.PERIPHERAL_KINDS)
+def test_a_peripheral_kind_in_the_core_warns_but_loads(kind, tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text(edited(set_kind(1, kind)))
+    book = ledger.load(path)
+    (warning,) = book.warnings
+    assert "item 'adc' (items[1]), field 'part'" in warning
+    assert repr(kind) in warning
+    result = run_cli("ledger", "check", str(path))
+    assert result.returncode == 0
+    assert f"warning: {warning}" in result.stderr
+    assert result.stdout.strip() == f"{path}: ok"
+
+
+def test_core_kinds_in_the_core_give_no_warning():
+    assert ledger.loads(GOOD).warnings == ()
+    for name in sorted((data_dir() / "ledgers").glob("*.yaml")):
+        assert ledger.load(name).warnings == (), name
 
 
 def test_problems_name_item_index_when_name_is_missing():
@@ -617,3 +667,70 @@ def test_core_at_bound_variant_has_no_core_gap():
     assert at_bound.core_J == pytest.approx(at_bound.bound_J, rel=1e-12)
     assert at_bound.peripheral_J == pytest.approx(base.peripheral_J, rel=1e-12)
     assert at_bound.bound_J == pytest.approx(base.bound_J, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "option", ["--updates-per-epoch", "--epochs", "--n-parameters"]
+)
+@pytest.mark.parametrize("value", ["0", "-3", "nan"])
+def test_import_neurosim_names_a_bad_count_option(option, value, tmp_path):
+    output = tmp_path / "imported.yaml"
+    options = {"--n-parameters": "1e6", "--updates-per-epoch": "10", "--epochs": "2"}
+    options[option] = value
+    result = run_cli(
+        "ledger",
+        "import-neurosim",
+        str(BREAKDOWN),
+        "-o",
+        str(output),
+        *[part for pair in options.items() for part in pair],
+    )
+    assert result.returncode == 2
+    assert option in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "updates_per_parameter" not in result.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("what", ["updates_per_epoch", "epochs", "n_parameters"])
+def test_ledger_text_refuses_a_zero_count(what):
+    breakdown = neurosim.read_breakdown(BREAKDOWN)
+    options = {"n_parameters": 1e6, "updates_per_epoch": 10.0, "epochs": 2.0}
+    options[what] = 0.0
+    with pytest.raises(ValueError, match=what):
+        neurosim.ledger_text(breakdown, **options)
+
+
+def test_breakdown_layers_sum_to_their_phases():
+    breakdown = neurosim.read_breakdown(BREAKDOWN)
+    for layer in breakdown.layers:
+        phases = sum(layer[f"energy_{p}(J)"] for p in ("FW", "AG", "WG", "WU"))
+        columns = sum(layer[c] for c in neurosim.ENERGY_MAPPING)
+        assert columns == pytest.approx(phases, rel=neurosim.SUM_TOLERANCE)
+
+
+def test_breakdown_that_misses_its_phase_total_names_the_layer(tmp_path):
+    lines = BREAKDOWN.read_text().splitlines()
+    fields = lines[7].split(",")
+    fields[-9] = " 9.0e-01"  # ADC energy of layer 3, raised
+    lines[7] = ",".join(fields)
+    damaged = tmp_path / "unbalanced.csv"
+    damaged.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ledger.LedgerError) as error:
+        neurosim.read_breakdown(damaged)
+    (problem,) = error.value.problems
+    assert "unbalanced.csv, line 8, layer 3" in problem
+    assert "energy_FW + energy_AG + energy_WG + energy_WU" in problem
+
+
+def test_waterfall_splits_the_core_into_reads_and_updates_above_the_bound():
+    book = ledger.load(data_dir() / "ledgers" / "vgg8-cifar10-sar-adc.yaml")
+    steps = dict(book.waterfall())
+    kinds = book.by_kind()
+    assert steps["bound"] == book.bound_J
+    assert steps["array_update (core) - bound"] == pytest.approx(
+        kinds["array_update"] - book.bound_J
+    )
+    assert steps["array_read (core)"] == pytest.approx(kinds["array_read"])
+    assert math.fsum(steps.values()) == pytest.approx(book.total_J, rel=1e-12)
+    assert "dac" not in steps

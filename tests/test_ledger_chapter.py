@@ -49,3 +49,15 @@ def test_figures_are_saved(chapter):
     output, _ = chapter
     for name in FIGURES:
         assert (output / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_neurosim_reading_moves_the_array_read_out_of_the_core(chapter):
+    _, results = chapter
+    book = ledger.load(ledger.resolve(MAIN))
+    reads_J = book.by_kind()["array_read"]
+    expected = ledger.sensitivity(
+        book.core_J - reads_J, book.peripheral_J + reads_J, 0.5, book.bound_J
+    ).translation_ratio
+    sensitivity = results["sensitivity"]
+    assert sensitivity["translation_ratio_neurosim_reading"] == pytest.approx(expected)
+    assert 1 < expected < 1.001 < sensitivity["translation_ratio"]
