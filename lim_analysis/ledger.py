@@ -38,7 +38,7 @@ import logging
 import math
 import operator
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -542,6 +542,28 @@ class Ledger:
     def shares_by_kind(self) -> dict[str, float]:
         """Fraction of the total in each kind."""
         return _shares(self.by_kind(), self.total_J)
+
+    def refiled(self, kind: str, part: str) -> "Ledger":
+        """The same ledger with every item of ``kind`` filed under ``part``.
+
+        The total is unchanged; only the split between core and periphery
+        moves. Used to compare readings of a source that does not say where
+        an energy belongs, e.g. NeuroSim's, which counts the cells' read
+        energy inside its ADC figure.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+        items = tuple(
+            replace(item, part=part) if item.kind == kind else item
+            for item in self.items
+        )
+        return replace(self, items=items)
+
+    def count_of(self, kind: str) -> float:
+        """Events of one kind over the workload, e.g. ADC conversions."""
+        return math.fsum(item.count for item in self.items if item.kind == kind)
 
     def gap(self) -> Gap:
         """Split total minus bound into the core's excess and the periphery."""

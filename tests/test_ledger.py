@@ -734,3 +734,16 @@ def test_waterfall_splits_the_core_into_reads_and_updates_above_the_bound():
     assert steps["array_read (core)"] == pytest.approx(kinds["array_read"])
     assert math.fsum(steps.values()) == pytest.approx(book.total_J, rel=1e-12)
     assert "dac" not in steps
+
+
+def test_refiling_moves_energy_between_parts_and_keeps_the_total():
+    book = ledger.load(ledger.resolve("ledgers") / "vgg8-cifar10-sar-adc.yaml")
+    moved = book.refiled("array_read", "peripheral")
+    reads = book.by_kind()["array_read"]
+    assert reads > 0
+    assert moved.total_J == pytest.approx(book.total_J)
+    assert moved.core_J == pytest.approx(book.core_J - reads)
+    assert moved.sensitivity(0.1).translation_ratio < book.sensitivity(
+        0.1).translation_ratio
+    with pytest.raises(ValueError, match="kind"):
+        book.refiled("nonsense", "core")
