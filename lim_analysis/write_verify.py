@@ -46,7 +46,7 @@ Reconstructed for this workbench (modelling choices, not measured):
   than 20;
 - the verify read: the cell's conductance plus Gaussian read noise,
   quantised by an ``adc_bits`` ADC with a full scale of
-  ``adc_full_scale_uS`` (by default a step of 500 / 2^8 = 1.95 uS, 40 % of
+  ``adc_full_scale_uS`` (by default a step of 500 / 2^8 = 1.95 uS, 39 % of
   the 5 uS tolerance; a step wider than the window is refused);
 - the energy of a verify read (0.2 V for 10 ns on a 250 uS cell,
   V^2 G t = 0.1 pJ) and the verify time (10 ns read plus one conversion).
