@@ -274,6 +274,17 @@ def test_the_chapter_runs_with_papermill_and_writes_its_outputs(tmp_path, repo):
     assert results["write_verify_mean_iterations"] == pytest.approx(5.57, abs=0.25)
     assert 0.88 < results["write_verify_within_10"] < 0.95
     assert results["write_verify_energy_J_per_write"] > 0
+    # The capped maximum equals the cap by construction; the uncapped one is
+    # the model's own tail, and the stop test reads through the ADC.
+    assert results["write_verify_max_iterations_used"] <= 20
+    assert results["write_verify_max_iterations_uncapped"] > 20
+    assert 0.0 < results["write_verify_converged_outside_fraction"] < 0.15
+    assert (
+        0.0
+        < results["overwrite_floor_J"]
+        < results["write_verify_energy_J_per_write_adaptive_adc"]
+        < results["write_verify_energy_J_per_write"]
+    )
     for name in (
         "fig-adc-share",
         "fig-share-implication",
