@@ -56,6 +56,9 @@ def _unit_registry() -> pint.UnitRegistry:
     registry.define("OPS = 1 / second")
     # A source that gives numbers without units (kept as published).
     registry.define("unstated = [unstated]")
+    # A difference of two shares in percentage points: its own dimension, so
+    # that it is never read as a fraction of something.
+    registry.define("percentage_point = [percentage_point]")
     return registry
 
 
@@ -119,9 +122,14 @@ def is_share(quantity: str, unit: str) -> bool:
     """Whether a row is a share or fraction that must lie in [0, 1]."""
     return (
         unit.strip() in ("%", "percent")
-        or quantity.endswith(("_share", "_fraction", "_share_drop"))
+        or quantity.endswith(("_share", "_fraction"))
         or "_fraction_" in quantity
     )
+
+
+def is_share_difference(quantity: str, unit: str) -> bool:
+    """Whether a row is a change of share, in percentage points."""
+    return unit.strip() == "percentage_point" or quantity.endswith("_share_drop")
 
 
 def load_table(path, bib_keys: frozenset[str] | None = None) -> list[SurveyRow]:
@@ -142,7 +150,8 @@ def load_table(path, bib_keys: frozenset[str] | None = None) -> list[SurveyRow]:
     ------
     SurveyDataError
         On a missing or unknown column, an empty field, a value that is not a
-        finite number, a unit ``pint`` cannot read, a share outside [0, 1],
+        finite number, a unit ``pint`` cannot read, a share outside [0, 1], a
+        change of share not in ``percentage_point`` or outside [-100, 100],
         an unknown provenance label or a source key absent from the
         bibliography. The message names the file, the row and the column.
     """
@@ -218,7 +227,16 @@ def _check_row(path: Path, number: int, record: dict, keys) -> SurveyRow:
             "a logarithmic or offset unit (dB, degC) does not convert "
             "proportionally; store the number as 'dimensionless' with a note",
         )
-    if is_share(quantity, unit):
+    if is_share_difference(quantity, unit):
+        if unit != "percentage_point":
+            fail(
+                "unit",
+                "a change of share must be in 'percentage_point' "
+                "(a difference of two shares, not a fraction)",
+            )
+        if not -100.0 <= number_value <= 100.0:
+            fail("value", "a change of share must lie within [-100, 100] points")
+    elif is_share(quantity, unit):
         if not si.dimensionless:
             fail("unit", "a share must be '%' or 'dimensionless'")
         if not 0.0 <= si.magnitude <= 1.0:
@@ -247,7 +265,19 @@ def _check_row(path: Path, number: int, record: dict, keys) -> SurveyRow:
 
 
 #: Names for SI results, tried in order; base units are the fallback.
-_SI_NAMES = ("J", "s", "m**2", "m", "S", "V", "Hz", "1/J", "bit", "unstated")
+_SI_NAMES = (
+    "J",
+    "s",
+    "m**2",
+    "m",
+    "S",
+    "V",
+    "Hz",
+    "1/J",
+    "bit",
+    "unstated",
+    "percentage_point",
+)
 
 
 def _si_unit_name(quantity) -> str:
@@ -363,7 +393,8 @@ def value(quantity, configuration=None, workload=None) -> float:
     Returns
     -------
     float
-        The value in SI base units: J, s, m^2, S; a share as a fraction.
+        The value in SI base units: J, s, m^2, S; a share as a fraction; a
+        change of share (unit ``percentage_point``) in percentage points.
     """
     return default_survey().value(quantity, configuration, workload)
 

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from lim_analysis import survey
-from lim_analysis.write_verify import WriteVerifyParams, WriteVerifyResult, simulate
+from lim_analysis.write_verify import (
+    WriteVerifyParams,
+    WriteVerifyResult,
+    simulate,
+    simulate_uncapped,
+)
 
 HONG = "Pt/TaOx/Ta memristor"
 
@@ -19,8 +24,9 @@ def runs():
 @pytest.mark.parametrize("index", range(3))
 def test_defaults_reproduce_hong_et_al_statistics(runs, index):
     # Stated tolerances: mean within 0.15 iterations of 5.57, within-10
-    # fraction within 1.5 points of 91.6 %, at most 20 iterations, and at
-    # least 99.7 % of devices converged (the paper reports none failing).
+    # fraction within 1.5 points of 91.6 %, and at least 99.7 % of devices
+    # converged under the cap (the paper reports none failing). The reported
+    # maximum of 20 is the cap itself, so it is checked with the cap lifted.
     result = runs[index]
     assert result.mean_iterations == pytest.approx(
         survey.value("write_verify_mean_iterations", HONG), abs=0.15
@@ -28,10 +34,50 @@ def test_defaults_reproduce_hong_et_al_statistics(runs, index):
     assert result.within_10 == pytest.approx(
         survey.value("write_verify_fraction_within_10", HONG), abs=0.015
     )
-    assert result.max_iterations_used <= survey.value(
-        "write_verify_max_iterations", HONG
-    )
     assert result.converged_fraction >= 0.997
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_with_the_cap_lifted_the_tail_stays_near_the_reported_maximum(runs, index):
+    # Hong et al. report no device above 20 iterations; the model is not
+    # fitted to that. Stated tolerances: every device converges, at most
+    # 0.3 % need more than 20, and the slowest needs at most 1.5 x 20.
+    capped = runs[index]
+    reported_max = survey.value("write_verify_max_iterations", HONG)
+    free = simulate_uncapped(seed=index)
+    assert free.converged_fraction == 1.0
+    assert np.mean(free.iterations > reported_max) <= 0.003
+    assert reported_max < free.max_iterations_used <= 1.5 * reported_max
+    # The same seed replays the capped run: converged devices keep their
+    # counts, and exactly the unconverged ones need more than the cap.
+    cap = capped.params.max_iterations
+    assert np.array_equal(
+        free.iterations[capped.converged], capped.iterations[capped.converged]
+    )
+    assert np.array_equal(free.iterations > cap, ~capped.converged)
+
+
+def test_uncapped_refuses_a_ceiling_below_the_cap():
+    with pytest.raises(ValueError, match="ceiling"):
+        simulate_uncapped(WriteVerifyParams(n_devices=10), ceiling=5)
+    with pytest.raises(ValueError, match="ceiling"):
+        simulate_uncapped(WriteVerifyParams(n_devices=10), ceiling=30.5)
+
+
+def test_converged_is_judged_on_the_reading_not_the_true_error(runs):
+    # The stop test reads through a 1.95 uS ADC step, so some converged
+    # devices lie outside the window; never by more than half a step plus
+    # read noise.
+    result = runs[0]
+    p = result.params
+    assert 0.02 < result.converged_outside_fraction < 0.15
+    errors = np.abs(result.error_after_uS[result.converged])
+    assert errors.max() > p.tolerance_uS
+    assert errors.max() <= p.tolerance_uS + p.lsb_uS / 2 + 6 * p.read_noise_uS
+    exact = simulate(
+        WriteVerifyParams(n_devices=2000, read_noise_uS=0.0, adc_bits=16), seed=0
+    )
+    assert exact.converged_outside_fraction < 0.002
 
 
 def test_defaults_use_the_surveyed_targets_tolerance_and_read_noise():
@@ -126,6 +172,8 @@ def test_results_are_frozen():
         ({"adc_full_scale_uS": 300.0}, "adc_full_scale_uS"),
         ({"pulse_gain": 2.5}, "pulse_gain"),
         ({"adc_bits": 0}, "adc_bits"),
+        ({"adc_bits": 6, "tolerance_uS": 3.0}, "adc_full_scale_uS / 2\\*\\*adc_bits"),
+        ({"tolerance_uS": 0.9}, "2 \\* tolerance_uS"),
     ],
 )
 def test_bad_parameters_name_the_field(changes, field):
@@ -137,3 +185,11 @@ def test_bad_parameters_name_the_field(changes, field):
 def test_a_bad_seed_is_refused(seed):
     with pytest.raises(ValueError, match="seed"):
         simulate(WriteVerifyParams(n_devices=10), seed=seed)
+
+
+def test_an_adc_step_within_the_window_is_accepted():
+    # 500 uS / 2^8 = 1.95 uS: wider than a 1 uS tolerance, narrower than the
+    # 2 uS window, so every target has a code inside it and all converge.
+    p = WriteVerifyParams(n_devices=2000, tolerance_uS=1.0)
+    assert p.tolerance_uS < p.lsb_uS <= 2 * p.tolerance_uS
+    assert simulate_uncapped(p, seed=0).converged_fraction == 1.0
