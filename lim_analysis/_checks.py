@@ -36,7 +36,9 @@ def _require(name: str, value, allowed, description: str):
     with np.errstate(invalid="ignore"):
         bad = ~finite | ~allowed(np.where(finite, arr, 0.0))
     if bad.any():
-        raise ValueError(f"{name} must be {description}, got {arr[bad].flat[0]!r}")
+        raise ValueError(
+            f"{name} must be {description}, got {float(arr[bad].flat[0])!r}"
+        )
     return arr
 
 
