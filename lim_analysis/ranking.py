@@ -73,9 +73,13 @@ REDUCED_SHARE_ROW = ("adc_energy_share", "adaptive memristor ADC", "VGG8/CIFAR-1
 KINDS = ("array_update", "adc", "write_verify", "calibration")
 CORE_KINDS = ("array_update",)
 
-#: Conductance window of the memory cells that hold the weights [uS]; the
-#: weight range [-1, 1) maps onto it (Hong et al. 2025, Methods).
-CONDUCTANCE_SPAN_uS = 300.0
+#: Conductance window of the memory cells that hold the weights [uS]: the
+#: write-verify model's target range (Hong et al. 2025, Methods); the
+#: weight range [-1, 1) maps onto it.
+CONDUCTANCE_SPAN_uS = (
+    write_verify.WriteVerifyParams().target_max_uS
+    - write_verify.WriteVerifyParams().target_min_uS
+)
 
 
 @dataclass(frozen=True)
@@ -480,8 +484,7 @@ def calibrated_read_passes(evaluation: Evaluation) -> float:
     The share is Hong et al.'s SAR-baseline ADC share of total energy
     (VGG8/CIFAR-10), read from ``data/``.
     """
-    quantity, configuration, workload = HEAVY_SHARE_ROW
-    share = survey.value(quantity, configuration=configuration, workload=workload)
+    share = survey.value(*HEAVY_SHARE_ROW)
     return read_passes_for_share(evaluation.with_adc("sar"), share)
 
 
